@@ -1,0 +1,16 @@
+"""`ckan datong …` commands."""
+from __future__ import annotations
+
+import click
+
+from ckanext.datong.cli.demo import demo
+
+__all__ = ["datong"]
+
+
+@click.group(short_help="大同公共数据平台 (ckanext-datong) commands.")
+def datong() -> None:
+    """Commands of the Datong public-data portal."""
+
+
+datong.add_command(demo)

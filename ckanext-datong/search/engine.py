@@ -1,0 +1,175 @@
+"""Answer the Solr select requests CKAN makes, from datong_search_doc and datong_search_term."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterator, Mapping
+
+import psycopg2
+import pysolr
+
+from ckanext.datong.search import store
+from ckanext.datong.search.dismax import DismaxCompiler
+from ckanext.datong.search.errors import bad_request, syntax_error
+from ckanext.datong.search.fields import FieldType, field_type
+from ckanext.datong.search.lucene import DATE_COLUMNS, STRING_COLUMNS, Compiled, LuceneCompiler
+
+# Rank weights for lexemes weighted D, C, B, A: CKAN boosts name/title 4 and tags/groups 2.
+_RANK_WEIGHTS = "'{0.25, 0.25, 0.5, 1.0}'"
+# Solr does not return fields that schema.xml marks stored="false".
+_NOT_STORED = {"text", "urls", "permission_labels", "title_string", "depends_on",
+               "dependency_of", "derives_from", "has_derivation", "links_to", "linked_from",
+               "child_of", "parent_of", "views_total", "views_recent",
+               "resources_accessed_total", "resources_accessed_recent"}
+_SORT_COLUMNS = STRING_COLUMNS | DATE_COLUMNS
+
+
+@dataclasses.dataclass
+class Results:
+    """The parts of pysolr.Results that CKAN reads."""
+    docs: list[dict[str, Any]]
+    hits: int
+    facets: dict[str, Any]
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.docs)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _int(params: Mapping[str, Any], key: str, default: int) -> int:
+    value = params.get(key, default)
+    try:
+        return int(value)
+    except (TypeError, ValueError) as error:
+        raise bad_request(f"Invalid value '{value}' for parameter {key}") from error
+
+
+class Search:
+    """One select request: compile it, then fetch the count, the page of rows and the facets."""
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.params = params
+        query = str(params.get("q") or "*:*")
+        if params.get("defType") != "dismax":  # Solr's default parser is the Lucene one
+            compiler = LuceneCompiler(default_field=str(params.get("df") or "text"),
+                                      default_and=str(params.get("q.op", "OR")).upper() == "AND")
+        else:
+            compiler = DismaxCompiler(qf=str(params.get("qf") or "text"),
+                                      mm=str(params.get("mm") or "100%"))
+        self.compiler = compiler
+        conditions = [compiler.compile(query).sql]
+        for fq in _as_list(params.get("fq")):
+            fq = str(fq).strip()
+            if fq.startswith("{!"):
+                fq = fq[fq.index("}") + 1:] if "}" in fq else fq  # local params: tags for facets
+            if fq:
+                filter_compiler = LuceneCompiler(default_and=compiler.default_and)
+                filter_compiler.params = compiler.params  # one parameter namespace
+                filter_compiler._unranked = 1             # filters never rank
+                conditions.append(filter_compiler.compile(fq).sql)
+        self.where = " AND ".join(conditions)
+        self.rank = self._rank_expression()
+
+    def _rank_expression(self) -> str:
+        queries = self.compiler.rank_queries
+        if not queries:
+            return "1.0::real"
+        tsquery = self.compiler.bind(" | ".join(f"({q})" for q in queries))
+        return f"ts_rank({_RANK_WEIGHTS}, d.search_vector, CAST({tsquery} AS tsquery))"
+
+    def order_by(self) -> str:
+        parts = []
+        for item in str(self.params.get("sort") or "score desc").split(","):
+            words = item.split()
+            if not words:
+                continue
+            if len(words) != 2 or words[1].lower() not in ("asc", "desc"):
+                raise pysolr.SolrError(f"Can't determine a Sort Order (asc or desc) in sort spec '{item.strip()}'")
+            name, direction = words[0], words[1].upper()
+            if name == "score":
+                parts.append(f"score {direction}")
+            elif name in _SORT_COLUMNS:
+                parts.append(f"d.{name} {direction} NULLS LAST")
+            elif field_type(name) is FieldType.TEXT:
+                raise bad_request(f"can not sort on a tokenized field: {name}")
+            else:
+                field = self.compiler.bind(name)
+                parts.append(f"(SELECT min(t.value) FROM datong_search_term t WHERE t.doc_key = d.doc_key"
+                             f" AND t.field = {field}) {direction} NULLS LAST")
+        parts.append("d.doc_key")  # a stable order for equal keys
+        return ", ".join(parts)
+
+    def facet_fields(self) -> list[str]:
+        if str(self.params.get("facet", "false")).lower() != "true":
+            return []
+        return [str(f) for f in _as_list(self.params.get("facet.field"))]
+
+    def run(self) -> Results:
+        rows = _int(self.params, "rows", 10)
+        start = _int(self.params, "start", 0)
+        if rows < 0 or start < 0:
+            raise bad_request("rows and start must not be negative")
+        fields = self.facet_fields()
+        order = self.order_by()
+        cur = store.cursor()
+        cur.execute("SAVEPOINT datong_search")
+        try:
+            cur.execute(f"SELECT count(*) FROM datong_search_doc d WHERE {self.where}", self.compiler.params)
+            hits = cur.fetchone()[0]
+            docs = []
+            if rows and hits > start:
+                cur.execute(f"SELECT d.doc, {self.rank} AS score FROM datong_search_doc d "
+                            f"WHERE {self.where} ORDER BY {order} LIMIT {rows} OFFSET {start}",
+                            self.compiler.params)
+                docs = [self.project(doc, score) for doc, score in cur.fetchall()]
+            facets = self.count_facets(cur, fields) if fields else {}
+        except psycopg2.Error as error:
+            cur.execute("ROLLBACK TO SAVEPOINT datong_search")
+            raise syntax_error(str(self.params.get("q")), error.pgerror or str(error)) from error
+        cur.execute("RELEASE SAVEPOINT datong_search")
+        return Results(docs=docs, hits=hits, facets={"facet_fields": facets} if fields else {})
+
+    def project(self, doc: dict[str, Any], score: float) -> dict[str, Any]:
+        """The stored fields that `fl` asks for (all stored fields for `*`)."""
+        wanted = str(self.params.get("fl") or "*").replace(",", " ").split()
+        if "*" in wanted:
+            out = {k: v for k, v in doc.items() if k not in _NOT_STORED}
+        else:
+            out = {k: doc[k] for k in wanted if k in doc and k not in _NOT_STORED}
+        if "score" in wanted:
+            out["score"] = float(score)
+        return out
+
+    def count_facets(self, cur: Any, fields: list[str]) -> dict[str, list[Any]]:
+        """Solr's facet_fields: per field a flat [value, count, value, count …] list."""
+        def per_field(key: str, field: str, default: Any) -> Any:
+            return self.params.get(f"f.{field}.facet.{key}", self.params.get(f"facet.{key}", default))
+
+        limits = {f: _int({"v": per_field("limit", f, 100)}, "v", 100) for f in fields}
+        mincounts = {f: _int({"v": per_field("mincount", f, 0)}, "v", 0) for f in fields}
+        by_index = {f: str(per_field("sort", f, "count")) == "index" for f in fields}
+        names = self.compiler.bind(fields)
+        cur.execute(
+            f"""WITH matched AS MATERIALIZED (SELECT d.doc_key FROM datong_search_doc d WHERE {self.where})
+                SELECT t.field, t.value, count(*) FROM datong_search_term t
+                JOIN matched m ON m.doc_key = t.doc_key
+                WHERE t.field = ANY({names}) GROUP BY t.field, t.value""",
+            self.compiler.params)
+        counted: dict[str, list[tuple[str, int]]] = {f: [] for f in fields}
+        for field, value, count in cur.fetchall():
+            if count >= mincounts[field]:
+                counted[field].append((value, count))
+        facets = {}
+        for field, pairs in counted.items():
+            pairs.sort(key=(lambda p: p[0]) if by_index[field] else (lambda p: (-p[1], p[0])))
+            if limits[field] >= 0:
+                pairs = pairs[:limits[field]]
+            facets[field] = [item for pair in pairs for item in pair]
+        return facets

@@ -1,0 +1,72 @@
+"""Writes to the embedded index, inside the caller's database transaction.
+
+Every statement runs on CKAN's own session connection, so an index write made while CKAN
+commits a dataset is part of that commit, and a rolled-back action leaves no index row.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import psycopg2.extras
+from psycopg2.extras import Json
+
+from ckan import model
+
+from ckanext.datong.search.documents import IndexRow, build_row
+
+_COLUMNS = ("index_id", "id", "name", "site_id", "entity_type", "dataset_type", "state",
+            "capacity", "permission_labels", "metadata_created", "metadata_modified",
+            "title_string")
+
+
+def cursor() -> Any:
+    """A DB-API cursor on the session's current connection (and so its transaction)."""
+    return model.Session.connection().connection.cursor()
+
+
+def add(docs: Iterable[dict[str, Any]]) -> None:
+    """Insert or replace documents (keyed by index_id) with their terms."""
+    rows = {row.index_id: row for row in map(build_row, docs)}  # the last one of a key wins
+    if rows:
+        write_rows(list(rows.values()))
+
+
+def write_rows(rows: Sequence[IndexRow]) -> None:
+    """Upsert prepared rows in three statements, however many rows there are."""
+    cur = cursor()
+    values = [tuple(getattr(row, column) for column in _COLUMNS)
+              + (row.search_vector, Json(row.doc)) for row in rows]
+    keys = psycopg2.extras.execute_values(
+        cur,
+        f"""INSERT INTO datong_search_doc ({", ".join(_COLUMNS)}, search_vector, doc)
+            VALUES %s
+            ON CONFLICT (index_id) DO UPDATE SET
+            {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:])},
+            search_vector = EXCLUDED.search_vector, doc = EXCLUDED.doc
+            RETURNING index_id, doc_key""",
+        values,
+        template=f"({', '.join(['%s'] * len(_COLUMNS))}, %s::tsvector, %s)",
+        fetch=True,
+        page_size=len(values),
+    )
+    key_of = dict(keys)
+    doc_keys = list(key_of.values())
+    cur.execute("DELETE FROM datong_search_term WHERE doc_key = ANY(%s)", (doc_keys,))
+    psycopg2.extras.execute_values(
+        cur,
+        "INSERT INTO datong_search_term (field, value, doc_key) VALUES %s",
+        [(field, value, key_of[row.index_id]) for row in rows for field, value in row.terms],
+        page_size=10000,
+    )
+
+
+def delete_where(condition: str, params: list[Any]) -> int:
+    """Delete the documents matching a compiled query condition; the number deleted."""
+    cur = cursor()
+    cur.execute(f"DELETE FROM datong_search_doc d WHERE {condition}", params)
+    return cur.rowcount
+
+
+def delete_ids(index_ids: Sequence[str]) -> None:
+    cursor().execute("DELETE FROM datong_search_doc WHERE index_id = ANY(%s) OR id = ANY(%s)",
+                     (list(index_ids), list(index_ids)))
