@@ -1,9 +1,15 @@
-"""Typed getters for every ckanext-datong setting (declared in config_declaration.yaml)."""
+"""Typed getters for every ckanext-datong setting (declared in config_declaration.yaml),
+and the start-up checks of the settings the portal depends on."""
 from __future__ import annotations
 
 from typing import Literal
 
 import ckan.plugins.toolkit as tk
+from ckan.exceptions import CkanConfigurationException
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 SearchBackend = Literal["postgres", "solr"]
 
@@ -11,3 +17,18 @@ SearchBackend = Literal["postgres", "solr"]
 def search_backend() -> SearchBackend:
     """The search engine that answers package_search."""
     return tk.config.get("ckanext.datong.search.backend")
+
+
+def check_database() -> None:
+    """Stop start-up with one clear line when CKAN's database cannot be reached."""
+    url = make_url(tk.config.get("sqlalchemy.url"))
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    try:
+        engine.connect().close()
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise CkanConfigurationException(
+            f"无法连接数据库 {url.render_as_string(hide_password=True)}：{reason}"
+            "（请检查 sqlalchemy.url，并确认 PostgreSQL 已启动）")
+    finally:
+        engine.dispose()

@@ -17,5 +17,6 @@ class DatongPlugin(p.SingletonPlugin):
     # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
+        datong_config.check_database()
         if datong_config.search_backend() == "postgres":
             search.use_postgres_backend()

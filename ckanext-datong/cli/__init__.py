@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from ckanext.datong.cli.demo import demo
+from ckanext.datong.cli.search import search
 
 __all__ = ["datong"]
 
@@ -14,3 +15,4 @@ def datong() -> None:
 
 
 datong.add_command(demo)
+datong.add_command(search)

@@ -18,8 +18,8 @@ def _is_word_char(char: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def normalize(token: str) -> str:
-    """Fold width and case; stem Latin words."""
-    token = unicodedata.normalize("NFKC", token).lower()
+    """Fold case; stem Latin words (text is NFKC-normalized before segmentation)."""
+    token = token.lower()
     if token.isascii() and token.isalpha():
         return _stemmer.stemWord(token)
     return token
@@ -46,6 +46,7 @@ def index_tokens(text: str) -> list[tuple[str, int]]:
     segmentation adds inside a longer word (公交 and 线路 inside 公交线路) share its position,
     so both the long word and its parts are found, and phrases of precise words still match.
     """
+    text = unicodedata.normalize("NFKC", text)
     tokens: list[tuple[str, int]] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -67,4 +68,5 @@ def index_tokens(text: str) -> list[tuple[str, int]]:
 
 def query_tokens(text: str) -> list[str]:
     """Tokens of a query term, in order (precise segmentation)."""
+    text = unicodedata.normalize("NFKC", text)
     return [normalize(part) for word in rjieba.cut(text) for part in _split_word(word)]

@@ -1,7 +1,8 @@
 """A stand-in for pysolr.Solr that CKAN's search layer talks to when the backend is postgres."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+import contextlib
+from typing import Any, Iterable, Iterator
 
 from ckan import model
 
@@ -11,6 +12,19 @@ from ckanext.datong.search.lucene import LuceneCompiler
 
 # Set on a session while CKAN commits it: index writes then ride on that commit.
 COMMITTING = "datong_search_committing"
+# While a list is set here (by rebuild), added documents are collected for one batched write.
+_batch: list[dict[str, Any]] | None = None
+
+
+@contextlib.contextmanager
+def collecting_documents() -> Iterator[list[dict[str, Any]]]:
+    """Collect the documents CKAN adds instead of writing them one by one."""
+    global _batch
+    _batch = []
+    try:
+        yield _batch
+    finally:
+        _batch = None
 
 
 class PostgresSearchConnection:
@@ -19,6 +33,9 @@ class PostgresSearchConnection:
     url = "postgresql: embedded ckanext-datong search index"
 
     def add(self, docs: Iterable[dict[str, Any]], commit: bool = True, **_: Any) -> None:
+        if _batch is not None:
+            _batch.extend(docs)
+            return
         store.add(docs)
         self._commit_unless_committing(commit)
 

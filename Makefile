@@ -1,0 +1,41 @@
+# The two commands of the README, for a fresh Debian/Ubuntu machine:
+#   make run    set up PostgreSQL, Redis, the virtualenv, the databases and the demo data,
+#               then serve the portal on http://127.0.0.1:5000
+#   make test   the same setup on the test databases, then the whole test suite
+SHELL := /bin/bash
+CKAN := .venv/bin/ckan
+DEV_INI := config/development.ini
+TEST_INI := config/test.ini
+
+.PHONY: run test setup services venv browser bench
+
+run: setup
+	@echo "==> serving the portal on http://127.0.0.1:5000 (Ctrl-C stops it)"
+	$(CKAN) -c $(DEV_INI) run --host 127.0.0.1 --port 5000 --threaded
+
+setup: services venv $(DEV_INI)
+	config/setup.sh database $(DEV_INI)
+	@echo "==> loading the demo data (idempotent)"
+	$(CKAN) -c $(DEV_INI) datong demo load
+
+test: services venv browser
+	config/setup.sh database $(TEST_INI)
+	.venv/bin/pytest
+
+bench: services venv
+	config/setup.sh database $(TEST_INI)
+	.venv/bin/python bench/search.py
+
+services:
+	config/setup.sh services
+
+venv:
+	config/setup.sh venv
+
+browser:
+	config/setup.sh browser
+
+$(DEV_INI): config/development.ini.tmpl
+	@echo "==> writing $(DEV_INI) with a new secret key"
+	@secret=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))') && \
+	  sed "s|@SECRET_KEY@|$$secret|" $< > $@

@@ -1,0 +1,90 @@
+"""A parallel, batched rebuild of the embedded index (`ckan datong search rebuild`).
+
+CKAN's `search-index rebuild` indexes one dataset per write (about 175 datasets/s here).
+This builds the same documents through CKAN's own PackageSearchIndex, but writes them in
+batches and spreads the datasets over forked worker processes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import time
+from typing import Callable, Sequence
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.lib.search import index_for
+
+from ckanext.datong.search import store
+from ckanext.datong.search.connection import collecting_documents
+
+
+@dataclasses.dataclass
+class Summary:
+    indexed: int
+    failed: list[str]
+    removed: int
+    seconds: float
+    workers: int
+
+    def line(self) -> str:
+        rate = self.indexed / self.seconds if self.seconds else 0.0
+        return (f"search index rebuilt: {self.indexed} datasets in {self.seconds:.1f} s "
+                f"({rate:.0f}/s, {self.workers} workers), {len(self.failed)} failed, "
+                f"{self.removed} stale entries removed")
+
+
+def _index_chunk(package_ids: Sequence[str]) -> tuple[int, list[str]]:
+    """Index one chunk of datasets in one transaction; (indexed, ids that failed)."""
+    package_index = index_for(model.Package)
+    show = tk.get_action("package_show")
+    failed = []
+    with collecting_documents() as docs:
+        for package_id in package_ids:
+            try:
+                package_index.index_package(
+                    show({"ignore_auth": True, "validate": False, "use_cache": False},
+                         {"id": package_id}))
+            except Exception:  # reported by id; one broken dataset must not stop the rebuild
+                failed.append(package_id)
+        store.add(docs)
+    model.Session.commit()
+    return len(package_ids) - len(failed), failed
+
+
+def _start_worker() -> None:
+    """In a forked worker: never reuse the parent's database connections."""
+    model.Session.remove()
+    model.meta.engine.dispose(close=False)
+
+
+def rebuild(workers: int = 2, batch_size: int = 500,
+            echo: Callable[[str], None] = print) -> Summary:
+    """Reindex every dataset that is not deleted, then drop index entries of vanished ones."""
+    started = time.monotonic()
+    ids = [row[0] for row in model.Session.query(model.Package.id)
+           .filter(model.Package.state != model.State.DELETED).order_by(model.Package.id)]
+    model.Session.commit()
+    chunks = [ids[i:i + batch_size] for i in range(0, len(ids), batch_size)]
+    echo(f"indexing {len(ids)} datasets in {len(chunks)} batches with {workers} workers")
+    indexed, failed = 0, []
+    if workers > 1 and len(chunks) > 1:
+        model.Session.remove()
+        model.meta.engine.dispose()
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
+            results = pool.imap_unordered(_index_chunk, chunks)
+            for done, (count, errors) in enumerate(results, 1):
+                indexed, failed = indexed + count, failed + errors
+                echo(f"  [{done}/{len(chunks)}] {indexed} indexed "
+                     f"({indexed / (time.monotonic() - started):.0f}/s)")
+    else:
+        for done, chunk in enumerate(chunks, 1):
+            count, errors = _index_chunk(chunk)
+            indexed, failed = indexed + count, failed + errors
+            echo(f"  [{done}/{len(chunks)}] {indexed} indexed")
+    cur = store.cursor()
+    cur.execute("DELETE FROM datong_search_doc WHERE site_id = %s AND NOT (id = ANY(%s))",
+                (tk.config.get("ckan.site_id"), ids))
+    removed = cur.rowcount
+    model.Session.commit()
+    return Summary(indexed, failed, removed, time.monotonic() - started, workers)

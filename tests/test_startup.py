@@ -1,0 +1,35 @@
+"""A wrong setting stops start-up with one clear line, not a traceback."""
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+TEST_INI = pathlib.Path(__file__).parent.parent / "config" / "test.ini"
+CKAN = pathlib.Path(sys.executable).parent / "ckan"
+
+
+def start_with(tmp_path: pathlib.Path, old: str, new: str) -> subprocess.CompletedProcess:
+    text = TEST_INI.read_text(encoding="utf-8")
+    assert old in text
+    ini = tmp_path / "broken.ini"
+    ini.write_text(text.replace(old, new), encoding="utf-8")
+    return subprocess.run([str(CKAN), "-c", str(ini), "search-index", "check"], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("ckanext.datong.search.backend = postgres", "ckanext.datong.search.backend = elastic",
+     "ckanext.datong.search.backend: Value must be one of ['postgres', 'solr']"),
+    ("@127.0.0.1:5432/datong_test", "@127.0.0.1:1/datong_test",
+     "无法连接数据库 postgresql://datong:***@127.0.0.1:1/datong_test"),
+])
+def test_wrong_setting_stops_startup_with_one_clear_line(tmp_path, old, new, message):
+    result = start_with(tmp_path, old, new)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert message in output
+    assert "Traceback" not in output
