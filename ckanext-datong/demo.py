@@ -127,7 +127,7 @@ def read_yaml(directory: str, filename: str) -> list[dict[str, Any]]:
     if not os.path.isfile(path):
         raise DemoDataError(f"demo data file missing: {path}")
     with open(path, encoding="utf-8") as stream:
-        data = yaml.safe_load(stream) or {}
+        data = yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     key = filename.rsplit(".", 1)[0]
     entries = data.get(key) if isinstance(data, dict) else None
     if not isinstance(entries, list):
@@ -336,7 +336,11 @@ def load_datasets(context: Callable[[], dict], datasets: list[dict], echo: Echo)
 
 
 def _load_dataset(context: Callable[[], dict], dataset: dict) -> str:
-    """Bring one dataset in line with its YAML entry; return created/updated/unchanged."""
+    """Bring one dataset in line with its YAML entry; return created/updated/unchanged.
+
+    package_create does not take uploads, package_update does: a new dataset is created
+    bare and receives its resources in the same package_patch that repairs any drift.
+    """
     name, where = dataset["name"], f"dataset {dataset['name']}"
     wanted = {
         "title": dataset["title"],
@@ -347,6 +351,7 @@ def _load_dataset(context: Callable[[], dict], dataset: dict) -> str:
     extras = {key: dataset[field] for field, key in DATASET_EXTRAS.items()}
     tags = sorted(dataset["tags"])
     stored = _show("package_show", context, id=name)
+    patch: dict[str, Any] = {}
     if stored is None:
         stored = _call("package_create", context, where, name=name, owner_org=dataset["owner_org"],
                        tags=[{"name": tag} for tag in tags], extras=_extra_list(extras), **wanted)
@@ -361,18 +366,25 @@ def _load_dataset(context: Callable[[], dict], dataset: dict) -> str:
             patch["extras"] = _extra_list({**_extras(stored), **extras})
         if stored.get("state") != "active":
             patch["state"] = "active"
-        if patch:
-            _call("package_patch", context, where, id=stored["id"], **patch)
         outcome = "updated" if patch else "unchanged"
-    if _sync_resources(context, stored, dataset, where) and outcome == "unchanged":
-        outcome = "updated"
+    resources = _resources(stored, dataset)
+    if resources is not None:
+        patch["resources"] = resources
+        outcome = "updated" if outcome == "unchanged" else outcome
+    if patch:
+        _call("package_patch", context, where, id=stored["id"], **patch)
     return outcome
 
 
-def _sync_resources(context: Callable[[], dict], stored: dict, dataset: dict, where: str) -> bool:
-    """Make the dataset's resources match the YAML, in order; True when anything changed."""
+def _resources(stored: dict, dataset: dict) -> list[dict[str, Any]] | None:
+    """The full resource list for package_patch, or None when the stored one already matches.
+
+    Resources are matched by position: a matching one is passed back as stored, a differing
+    one keeps its id and gets the YAML fields (and a fresh upload), surplus ones are dropped.
+    """
     existing = list(stored.get("resources") or [])
-    changed = False
+    result: list[dict[str, Any]] = []
+    changed = len(existing) != len(dataset["resources"])
     tables = 0
     for position, resource in enumerate(dataset["resources"]):
         fields: dict[str, Any] = {
@@ -387,27 +399,21 @@ def _sync_resources(context: Callable[[], dict], stored: dict, dataset: dict, wh
             tables += 1
             upload = table_csv(resource["columns"], resource["rows"])
             fields["hash"] = hashlib.sha256(upload).hexdigest()
-            suffix = "" if tables == 1 else f"-{tables}"
-            filename = f"{dataset['name']}{suffix}.csv"
         current = existing[position] if position < len(existing) else None
         if current is not None and _resource_matches(current, fields, is_upload=upload is not None):
+            result.append(current)
             continue
-        data = dict(fields)
+        changed = True
+        data = dict(fields, id=current["id"]) if current is not None else dict(fields)
         if upload is not None:
+            filename = f"{dataset['name']}{'' if tables == 1 else f'-{tables}'}.csv"
             data["upload"] = FileStorage(io.BytesIO(upload), filename, content_type="text/csv")
             data["url"] = filename
         elif current is not None and current.get("url_type") == "upload":
             data["clear_upload"] = True
             data["url_type"] = ""
-        if current is None:
-            _call("resource_create", context, where, package_id=stored["id"], **data)
-        else:
-            _call("resource_patch", context, where, id=current["id"], **data)
-        changed = True
-    for extra in existing[len(dataset["resources"]):]:
-        _call("resource_delete", context, where, id=extra["id"])
-        changed = True
-    return changed
+        result.append(data)
+    return result if changed else None
 
 
 def _resource_matches(stored: dict, fields: dict[str, Any], is_upload: bool) -> bool:
