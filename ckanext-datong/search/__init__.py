@@ -8,6 +8,7 @@ from sqlalchemy import event
 
 from ckan import model
 
+from ckanext.datong.search import cache, store
 from ckanext.datong.search.connection import COMMITTING, make_connection
 
 # Every module that imported make_connection by name from ckan.lib.search.common.
@@ -27,8 +28,8 @@ def use_postgres_backend() -> None:
     search.check_solr_schema_version = _no_solr_schema
     if not event.contains(model.Session, "before_commit", _mark_committing):
         event.listen(model.Session, "before_commit", _mark_committing, insert=True)
-        for name in ("after_commit", "after_rollback", "after_soft_rollback"):
-            event.listen(model.Session, name, _unmark_committing)
+        event.listen(model.Session, "after_commit", _after_commit)
+        event.listen(model.Session, "after_rollback", _after_rollback)
 
 
 def _no_solr_schema(schema_file: str | None = None) -> bool:
@@ -40,5 +41,12 @@ def _mark_committing(session) -> None:
     session.info[COMMITTING] = True
 
 
-def _unmark_committing(session, *_) -> None:
+def _after_commit(session) -> None:
     session.info.pop(COMMITTING, None)
+    if session.info.pop(store.UNCOMMITTED_WRITES, False):
+        cache.bump_generation()
+
+
+def _after_rollback(session, *_) -> None:
+    session.info.pop(COMMITTING, None)
+    session.info.pop(store.UNCOMMITTED_WRITES, None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from ckanext.datong.search.errors import bad_request
-from ckanext.datong.search.fields import FieldType, field_type
+from ckanext.datong.search.fields import FieldType, copied_to_text, field_type
 from ckanext.datong.search.lucene import STRING_COLUMNS, Compiled, LuceneCompiler, text_tsquery
 
 
@@ -116,7 +116,9 @@ class DismaxCompiler(LuceneCompiler):
         if tsqueries:
             alternatives.append(self.text_match(" | ".join(f"({q})" for q in tsqueries)))
         for name in self.fields:
-            if field_type(name) is FieldType.STRING:
+            # A string field that schema.xml copies into `text` is matched by `text` already;
+            # testing it apart would only stop PostgreSQL from using the text index.
+            if field_type(name) is FieldType.STRING and not ("text" in self.fields and copied_to_text(name)):
                 if name in STRING_COLUMNS:
                     alternatives.append(f"d.{name} = {self.bind(clause.text)}")
                 else:

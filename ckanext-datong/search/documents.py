@@ -11,8 +11,8 @@ from dateutil import parser as date_parser
 from ckanext.datong.search.analysis import index_tokens
 from ckanext.datong.search.fields import FieldType, NOT_INDEXED, copied_to_text, field_type
 
-# Weights of the catch-all `text` lexemes by the field they came from, for ranking, after
-# CKAN's query fields `name^4 title^4 tags^2 groups^2 text` (A is the heaviest).
+# Weights of lexemes by the field they came from, for ranking, after CKAN's query fields
+# `name^4 title^4 tags^2 groups^2 text` (A is the heaviest, D the default).
 _WEIGHTS = {"name": "A", "title": "A", "tags": "B", "groups": "B"}
 _RANK = {"": -1, "D": 0, "C": 1, "B": 2, "A": 3}
 _MAX_POSITION = 16383          # PostgreSQL's limit on tsvector positions
@@ -38,6 +38,7 @@ class IndexRow:
     metadata_modified: datetime.datetime | None
     title_string: str | None
     search_vector: str
+    rank_vector: str
     doc: dict[str, Any]
     terms: set[tuple[str, str]]
 
@@ -95,6 +96,7 @@ class _VectorBuilder:
 def build_row(doc: dict[str, Any]) -> IndexRow:
     """Index one CKAN document: columns for the hot filters, lexemes, exact terms."""
     vector = _VectorBuilder()
+    ranking = _VectorBuilder()  # only the boosted fields: small enough to rank thousands fast
     terms: set[tuple[str, str]] = set()
     for field, value in doc.items():
         if field in NOT_INDEXED:
@@ -112,6 +114,8 @@ def build_row(doc: dict[str, Any]) -> IndexRow:
                 terms.add((field, _string_value(item)))
             if copied_to_text(field) or field == "text":
                 vector.add(str(item), _WEIGHTS.get(field, "D"), "")
+            if field in _WEIGHTS:
+                ranking.add(str(item), _WEIGHTS[field], "")
     return IndexRow(
         index_id=doc["index_id"],
         id=doc["id"],
@@ -126,6 +130,7 @@ def build_row(doc: dict[str, Any]) -> IndexRow:
         metadata_modified=parse_date(doc["metadata_modified"]) if doc.get("metadata_modified") else None,
         title_string=doc.get("title_string"),
         search_vector=vector.literal(),
+        rank_vector=ranking.literal(),
         doc=doc,
         terms=terms,
     )

@@ -7,14 +7,16 @@ from typing import Any, Iterator, Mapping
 import psycopg2
 import pysolr
 
-from ckanext.datong.search import store
+from ckanext.datong.search import cache, store
 from ckanext.datong.search.dismax import DismaxCompiler
 from ckanext.datong.search.errors import bad_request, syntax_error
 from ckanext.datong.search.fields import FieldType, field_type
 from ckanext.datong.search.lucene import DATE_COLUMNS, STRING_COLUMNS, Compiled, LuceneCompiler
 
 # Rank weights for lexemes weighted D, C, B, A: CKAN boosts name/title 4 and tags/groups 2.
-_RANK_WEIGHTS = "'{0.25, 0.25, 0.5, 1.0}'"
+# Ranking reads rank_vector (those fields only), which stays small and inline, so ranking
+# thousands of matches does not detoast every full search_vector.
+_RANK_WEIGHTS = "'{0.1, 0.2, 0.5, 1.0}'"
 # Solr does not return fields that schema.xml marks stored="false".
 _NOT_STORED = {"text", "urls", "permission_labels", "title_string", "depends_on",
                "dependency_of", "derives_from", "has_derivation", "links_to", "linked_from",
@@ -65,6 +67,7 @@ class Search:
                                       mm=str(params.get("mm") or "100%"))
         self.compiler = compiler
         conditions = [compiler.compile(query).sql]
+        self.matches_text = compiler.matches_text
         for fq in _as_list(params.get("fq")):
             fq = str(fq).strip()
             if fq.startswith("{!"):
@@ -74,6 +77,7 @@ class Search:
                 filter_compiler.params = compiler.params  # one parameter namespace
                 filter_compiler._unranked = 1             # filters never rank
                 conditions.append(filter_compiler.compile(fq).sql)
+                self.matches_text = self.matches_text or filter_compiler.matches_text
         self.where = " AND ".join(conditions)
         self.rank = self._rank_expression()
 
@@ -82,10 +86,12 @@ class Search:
         if not queries:
             return "1.0::real"
         tsquery = self.compiler.bind(" | ".join(f"({q})" for q in queries))
-        return f"ts_rank({_RANK_WEIGHTS}, d.search_vector, CAST({tsquery} AS tsquery))"
+        return f"ts_rank({_RANK_WEIGHTS}, d.rank_vector, CAST({tsquery} AS tsquery))"
 
     def order_by(self) -> str:
-        parts = []
+        """ORDER BY for `sort`, with doc_key as the tie-breaker in the last key's direction, so
+        the sort indexes (column, doc_key) serve a page without sorting every match."""
+        parts, direction = [], "DESC"
         for item in str(self.params.get("sort") or "score desc").split(","):
             words = item.split()
             if not words:
@@ -94,16 +100,19 @@ class Search:
                 raise pysolr.SolrError(f"Can't determine a Sort Order (asc or desc) in sort spec '{item.strip()}'")
             name, direction = words[0], words[1].upper()
             if name == "score":
-                parts.append(f"score {direction}")
-            elif name in _SORT_COLUMNS:
-                parts.append(f"d.{name} {direction} NULLS LAST")
+                if self.compiler.rank_queries:  # otherwise every score is the same
+                    parts.append(f"score {direction}")
+            elif name in DATE_COLUMNS:  # always set on CKAN's documents
+                parts.append(f"d.{name} {direction}")
+            elif name in STRING_COLUMNS:
+                parts.append(f"d.{name} {direction} NULLS LAST")  # Solr's sortMissingLast
             elif field_type(name) is FieldType.TEXT:
                 raise bad_request(f"can not sort on a tokenized field: {name}")
             else:
                 field = self.compiler.bind(name)
                 parts.append(f"(SELECT min(t.value) FROM datong_search_term t WHERE t.doc_key = d.doc_key"
                              f" AND t.field = {field}) {direction} NULLS LAST")
-        parts.append("d.doc_key")  # a stable order for equal keys
+        parts.append(f"d.doc_key {direction}")
         return ", ".join(parts)
 
     def facet_fields(self) -> list[str]:
@@ -120,21 +129,43 @@ class Search:
         order = self.order_by()
         cur = store.cursor()
         cur.execute("SAVEPOINT datong_search")
+        if self.matches_text:
+            # Matching text row by row detoasts every search_vector; the GIN index answers
+            # exactly, but the planner cannot see that cost and scans when most rows match.
+            cur.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+            restore = cur.fetchone()[0]
+        else:
+            restore = None
         try:
-            cur.execute(f"SELECT count(*) FROM datong_search_doc d WHERE {self.where}", self.compiler.params)
-            hits = cur.fetchone()[0]
+            hits, facets = self.counts(cur, fields)
             docs = []
             if rows and hits > start:
                 cur.execute(f"SELECT d.doc, {self.rank} AS score FROM datong_search_doc d "
                             f"WHERE {self.where} ORDER BY {order} LIMIT {rows} OFFSET {start}",
                             self.compiler.params)
                 docs = [self.project(doc, score) for doc, score in cur.fetchall()]
-            facets = self.count_facets(cur, fields) if fields else {}
         except psycopg2.Error as error:
             cur.execute("ROLLBACK TO SAVEPOINT datong_search")
             raise syntax_error(str(self.params.get("q")), error.pgerror or str(error)) from error
         cur.execute("RELEASE SAVEPOINT datong_search")
+        if restore is not None:
+            cur.execute("SELECT set_config('enable_seqscan', %s, true)", (restore,))
         return Results(docs=docs, hits=hits, facets={"facet_fields": facets} if fields else {})
+
+    def counts(self, cur: Any, fields: list[str]) -> tuple[int, dict[str, list[Any]]]:
+        """The number of matches and the facet counts, from the cache when the index has not
+        changed since they were computed (never while this transaction has its own writes)."""
+        def compute() -> list[Any]:
+            cur.execute(f"SELECT count(*) FROM datong_search_doc d WHERE {self.where}", self.compiler.params)
+            hits = cur.fetchone()[0]
+            return [hits, self.count_facets(cur, fields) if fields and hits else {f: [] for f in fields}]
+
+        if store.has_uncommitted_writes():
+            hits, facets = compute()
+        else:
+            facet_params = {k: v for k, v in self.params.items() if k.startswith(("facet", "f."))}
+            hits, facets = cache.cached([self.where, self.compiler.params, fields, facet_params], compute)
+        return hits, facets
 
     def project(self, doc: dict[str, Any], score: float) -> dict[str, Any]:
         """The stored fields that `fl` asks for (all stored fields for `*`)."""

@@ -103,6 +103,7 @@ class LuceneCompiler:
         self.params: dict[str, Any] = {}
         self.rank_queries: list[str] = []
         self._unranked = 0  # > 0 while compiling parts that must not rank (negations)
+        self.matches_text = False  # whether the condition reads the text index
 
     # entry points -------------------------------------------------------------------------
 
@@ -253,6 +254,7 @@ class LuceneCompiler:
     def text_match(self, tsquery: str | None) -> str:
         if tsquery is None:
             return "FALSE"
+        self.matches_text = True
         if not self._unranked:
             self.rank_queries.append(tsquery)
         return f"d.search_vector @@ CAST({self.bind(tsquery)} AS tsquery)"

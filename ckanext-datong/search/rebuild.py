@@ -11,6 +11,8 @@ import multiprocessing
 import time
 from typing import Callable, Sequence
 
+import sqlalchemy
+
 import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib.search import index_for
@@ -58,6 +60,13 @@ def _start_worker() -> None:
     model.meta.engine.dispose(close=False)
 
 
+def vacuum() -> None:
+    """Refresh planner statistics and the visibility map after bulk writes, so counts and facets
+    can use index-only scans even where autovacuum is off or has not run yet."""
+    with model.meta.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sqlalchemy.text("VACUUM (ANALYZE) datong_search_doc, datong_search_term"))
+
+
 def rebuild(workers: int = 2, batch_size: int = 500,
             echo: Callable[[str], None] = print) -> Summary:
     """Reindex every dataset that is not deleted, then drop index entries of vanished ones."""
@@ -87,4 +96,6 @@ def rebuild(workers: int = 2, batch_size: int = 500,
                 (tk.config.get("ckan.site_id"), ids))
     removed = cur.rowcount
     model.Session.commit()
+    echo("vacuuming and analysing the index tables")
+    vacuum()
     return Summary(indexed, failed, removed, time.monotonic() - started, workers)

@@ -14,6 +14,8 @@ from ckan import model
 
 from ckanext.datong.search.documents import IndexRow, build_row
 
+# Set on a session that wrote to the index and has not committed yet.
+UNCOMMITTED_WRITES = "datong_search_uncommitted_writes"
 _COLUMNS = ("index_id", "id", "name", "site_id", "entity_type", "dataset_type", "state",
             "capacity", "permission_labels", "metadata_created", "metadata_modified",
             "title_string")
@@ -22,6 +24,15 @@ _COLUMNS = ("index_id", "id", "name", "site_id", "entity_type", "dataset_type", 
 def cursor() -> Any:
     """A DB-API cursor on the session's current connection (and so its transaction)."""
     return model.Session.connection().connection.cursor()
+
+
+def _writing_cursor() -> Any:
+    model.Session().info[UNCOMMITTED_WRITES] = True
+    return cursor()
+
+
+def has_uncommitted_writes() -> bool:
+    return bool(model.Session().info.get(UNCOMMITTED_WRITES))
 
 
 def add(docs: Iterable[dict[str, Any]]) -> None:
@@ -33,19 +44,20 @@ def add(docs: Iterable[dict[str, Any]]) -> None:
 
 def write_rows(rows: Sequence[IndexRow]) -> None:
     """Upsert prepared rows in three statements, however many rows there are."""
-    cur = cursor()
+    cur = _writing_cursor()
     values = [tuple(getattr(row, column) for column in _COLUMNS)
-              + (row.search_vector, Json(row.doc)) for row in rows]
+              + (row.search_vector, row.rank_vector, Json(row.doc)) for row in rows]
     keys = psycopg2.extras.execute_values(
         cur,
-        f"""INSERT INTO datong_search_doc ({", ".join(_COLUMNS)}, search_vector, doc)
+        f"""INSERT INTO datong_search_doc ({", ".join(_COLUMNS)}, search_vector, rank_vector, doc)
             VALUES %s
             ON CONFLICT (index_id) DO UPDATE SET
             {", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:])},
-            search_vector = EXCLUDED.search_vector, doc = EXCLUDED.doc
+            search_vector = EXCLUDED.search_vector, rank_vector = EXCLUDED.rank_vector,
+            doc = EXCLUDED.doc
             RETURNING index_id, doc_key""",
         values,
-        template=f"({', '.join(['%s'] * len(_COLUMNS))}, %s::tsvector, %s)",
+        template=f"({', '.join(['%s'] * len(_COLUMNS))}, %s::tsvector, %s::tsvector, %s)",
         fetch=True,
         page_size=len(values),
     )
@@ -62,11 +74,11 @@ def write_rows(rows: Sequence[IndexRow]) -> None:
 
 def delete_where(condition: str, params: list[Any]) -> int:
     """Delete the documents matching a compiled query condition; the number deleted."""
-    cur = cursor()
+    cur = _writing_cursor()
     cur.execute(f"DELETE FROM datong_search_doc d WHERE {condition}", params)
     return cur.rowcount
 
 
 def delete_ids(index_ids: Sequence[str]) -> None:
-    cursor().execute("DELETE FROM datong_search_doc WHERE index_id = ANY(%s) OR id = ANY(%s)",
+    _writing_cursor().execute("DELETE FROM datong_search_doc WHERE index_id = ANY(%s) OR id = ANY(%s)",
                      (list(index_ids), list(index_ids)))

@@ -52,4 +52,4 @@ def test_visitor_searches_the_home_page_in_chinese(live_server, page):
     assert page.locator("text=没有找到").count() == 0
     page.get_by_role("link", name=BUS).first.click()
     page.wait_for_url("**/dataset/*")
-    assert BUS in page.locator("h1").first.inner_text()
+    assert BUS in page.locator("[role=main] h1").first.inner_text()

@@ -76,6 +76,27 @@ INJECTIONS = [
 
 
 @pytest.mark.usefixtures("clean_db", "with_plugins")
+def test_cached_counts_never_outlive_a_change():
+    """Counts and facets come from the cache only while the index is unchanged, and what a
+    transaction sees of its own uncommitted writes is never cached for others."""
+    org = factories.Organization()
+    factories.Dataset(title="城市道路桥梁名录", owner_org=org["id"], tags=[{"name": "桥梁"}])
+    facets = {"facet.field": '["tags"]'}
+    assert search(q="桥梁", **facets)["facets"]["tags"] == {"桥梁": 1}
+    assert search(q="桥梁", **facets)["facets"]["tags"] == {"桥梁": 1}  # served from the cache
+    factories.Dataset(title="城市桥梁检测报告", owner_org=org["id"], tags=[{"name": "桥梁"}])
+    assert search(q="桥梁", **facets)["facets"]["tags"] == {"桥梁": 2}
+
+    from ckan.lib.search import index_for
+    draft = helpers.call_action("package_show", id=factories.Dataset(owner_org=org["id"])["id"])
+    draft["title"], draft["tags"] = "未提交的桥梁数据", [{"name": "桥梁"}]
+    index_for(model.Package).index_package(draft, defer_commit=True)
+    assert search(q="桥梁", **facets)["facets"]["tags"] == {"桥梁": 3}  # this transaction's view
+    model.Session.rollback()
+    assert search(q="桥梁", **facets)["facets"]["tags"] == {"桥梁": 2}
+
+
+@pytest.mark.usefixtures("clean_db", "with_plugins")
 class TestBadQueries:
     def test_malformed_queries_are_search_errors(self, app):
         for q in MALFORMED:
