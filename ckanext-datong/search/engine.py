@@ -45,8 +45,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _int(params: Mapping[str, Any], key: str, default: int) -> int:
-    value = params.get(key, default)
+def _int(value: Any, key: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError) as error:
@@ -73,9 +72,8 @@ class Search:
             if fq.startswith("{!"):
                 fq = fq[fq.index("}") + 1:] if "}" in fq else fq  # local params: tags for facets
             if fq:
-                filter_compiler = LuceneCompiler(default_and=compiler.default_and)
-                filter_compiler.params = compiler.params  # one parameter namespace
-                filter_compiler._unranked = 1             # filters never rank
+                filter_compiler = LuceneCompiler(default_and=compiler.default_and,
+                                                 params=compiler.params, ranked=False)
                 conditions.append(filter_compiler.compile(fq).sql)
                 self.matches_text = self.matches_text or filter_compiler.matches_text
         self.where = " AND ".join(conditions)
@@ -121,8 +119,8 @@ class Search:
         return [str(f) for f in _as_list(self.params.get("facet.field"))]
 
     def run(self) -> Results:
-        rows = _int(self.params, "rows", 10)
-        start = _int(self.params, "start", 0)
+        rows = _int(self.params.get("rows", 10), "rows")
+        start = _int(self.params.get("start", 0), "start")
         if rows < 0 or start < 0:
             raise bad_request("rows and start must not be negative")
         fields = self.facet_fields()
@@ -183,8 +181,8 @@ class Search:
         def per_field(key: str, field: str, default: Any) -> Any:
             return self.params.get(f"f.{field}.facet.{key}", self.params.get(f"facet.{key}", default))
 
-        limits = {f: _int({"v": per_field("limit", f, 100)}, "v", 100) for f in fields}
-        mincounts = {f: _int({"v": per_field("mincount", f, 0)}, "v", 0) for f in fields}
+        limits = {f: _int(per_field("limit", f, 100), "facet.limit") for f in fields}
+        mincounts = {f: _int(per_field("mincount", f, 0), "facet.mincount") for f in fields}
         by_index = {f: str(per_field("sort", f, "count")) == "index" for f in fields}
         names = self.compiler.bind(fields)
         cur.execute(

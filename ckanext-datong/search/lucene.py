@@ -96,13 +96,15 @@ class Compiled:
 
 class LuceneCompiler:
     def __init__(self, default_field: str = "text", default_and: bool = True,
-                 now: datetime.datetime | None = None) -> None:
+                 params: dict[str, Any] | None = None, ranked: bool = True) -> None:
+        """`params` may be shared by compilers whose conditions go into one statement;
+        `ranked=False` for filters, whose matches do not add to the score."""
         self.default_field = default_field
         self.default_and = default_and
-        self.now = now or datetime.datetime.now(datetime.timezone.utc)
-        self.params: dict[str, Any] = {}
+        self.now = datetime.datetime.now(datetime.timezone.utc)
+        self.params: dict[str, Any] = {} if params is None else params
         self.rank_queries: list[str] = []
-        self._unranked = 0  # > 0 while compiling parts that must not rank (negations)
+        self._unranked = 0 if ranked else 1  # > 0 while compiling what must not rank
         self.matches_text = False  # whether the condition reads the text index
 
     # entry points -------------------------------------------------------------------------
