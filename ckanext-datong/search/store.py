@@ -39,10 +39,10 @@ def add(docs: Iterable[dict[str, Any]]) -> None:
     """Insert or replace documents (keyed by index_id) with their terms."""
     rows = {row.index_id: row for row in map(build_row, docs)}  # the last one of a key wins
     if rows:
-        write_rows(list(rows.values()))
+        _write_rows(list(rows.values()))
 
 
-def write_rows(rows: Sequence[IndexRow]) -> None:
+def _write_rows(rows: Sequence[IndexRow]) -> None:
     """Upsert prepared rows in three statements, however many rows there are."""
     cur = _writing_cursor()
     values = [tuple(getattr(row, column) for column in _COLUMNS)
@@ -72,7 +72,7 @@ def write_rows(rows: Sequence[IndexRow]) -> None:
     )
 
 
-def delete_where(condition: str, params: list[Any]) -> int:
+def delete_where(condition: str, params: dict[str, Any]) -> int:
     """Delete the documents matching a compiled query condition; the number deleted."""
     cur = _writing_cursor()
     cur.execute(f"DELETE FROM datong_search_doc d WHERE {condition}", params)
