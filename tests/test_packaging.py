@@ -37,7 +37,10 @@ def test_non_editable_install_loads_every_plugin_part(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--no-build-isolation", "--target", str(target), str(ROOT)],
                    check=True, capture_output=True, timeout=300)
-    assert (target / "ckanext" / "datong" / "migration" / "datong" / "alembic.ini").exists()
+    package = target / "ckanext" / "datong"
+    for shipped in ("migration/datong/alembic.ini", "config_declaration.yaml",
+                    "templates/home/snippets/promoted.html", "templates/base.html"):
+        assert (package / shipped).exists(), shipped
     env = {**os.environ, "PYTHONPATH": str(target), "PYTHONWARNINGS": "ignore"}
     result = subprocess.run([sys.executable, "-c", CHECK, str(target), str(ROOT / "config" / "test.ini")],
                             capture_output=True, text=True, env=env, timeout=300)
