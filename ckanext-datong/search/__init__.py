@@ -30,6 +30,7 @@ def use_postgres_backend() -> None:
         event.listen(model.Session, "before_commit", _mark_committing, insert=True)
         event.listen(model.Session, "after_commit", _after_commit)
         event.listen(model.Session, "after_rollback", _after_rollback)
+        event.listen(model.Session, "after_soft_rollback", _after_soft_rollback)
 
 
 def _no_solr_schema(schema_file: str | None = None) -> bool:
@@ -43,10 +44,17 @@ def _mark_committing(session) -> None:
 
 def _after_commit(session) -> None:
     session.info.pop(COMMITTING, None)
+    session.info.pop(store.WRITTEN, None)
     if session.info.pop(store.UNCOMMITTED_WRITES, False):
         cache.bump_generation()
 
 
 def _after_rollback(session, *_) -> None:
     session.info.pop(COMMITTING, None)
+    session.info.pop(store.WRITTEN, None)
     session.info.pop(store.UNCOMMITTED_WRITES, None)
+
+
+def _after_soft_rollback(session, previous_transaction) -> None:
+    """A rolled-back savepoint may have undone writes: write every document again."""
+    session.info.pop(store.WRITTEN, None)

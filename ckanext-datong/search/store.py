@@ -5,6 +5,8 @@ commits a dataset is part of that commit, and a rolled-back action leaves no ind
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Iterable, Sequence
 
 import psycopg2.extras
@@ -16,6 +18,8 @@ from ckanext.datong.search.documents import IndexRow, build_row
 
 # Set on a session that wrote to the index and has not committed yet.
 UNCOMMITTED_WRITES = "datong_search_uncommitted_writes"
+# index_id -> digest of the document the session's open transaction wrote.
+WRITTEN = "datong_search_written"
 _COLUMNS = ("index_id", "id", "name", "site_id", "entity_type", "dataset_type", "state",
             "capacity", "permission_labels", "metadata_created", "metadata_modified",
             "title_string")
@@ -31,13 +35,26 @@ def _writing_cursor() -> Any:
     return cursor()
 
 
+def _deleting_cursor() -> Any:
+    model.Session().info.pop(WRITTEN, None)  # a deleted document must be written again
+    return _writing_cursor()
+
+
 def has_uncommitted_writes() -> bool:
     return bool(model.Session().info.get(UNCOMMITTED_WRITES))
 
 
 def add(docs: Iterable[dict[str, Any]]) -> None:
-    """Insert or replace documents (keyed by index_id) with their terms."""
-    rows = {row.index_id: row for row in map(build_row, docs)}  # the last one of a key wins
+    """Insert or replace documents (keyed by index_id) with their terms. A document this
+    transaction already wrote unchanged is skipped: CKAN indexes a new dataset twice in one
+    commit (as new, then as changed through its resources)."""
+    written = model.Session().info.setdefault(WRITTEN, {})
+    rows = {}
+    for doc in docs:
+        digest = hashlib.sha1(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+        if written.get(doc["index_id"]) != digest:
+            rows[doc["index_id"]] = build_row(doc)  # the last one of a key wins
+            written[doc["index_id"]] = digest
     if rows:
         _write_rows(list(rows.values()))
 
@@ -74,11 +91,11 @@ def _write_rows(rows: Sequence[IndexRow]) -> None:
 
 def delete_where(condition: str, params: dict[str, Any]) -> int:
     """Delete the documents matching a compiled query condition; the number deleted."""
-    cur = _writing_cursor()
+    cur = _deleting_cursor()
     cur.execute(f"DELETE FROM datong_search_doc d WHERE {condition}", params)
     return cur.rowcount
 
 
 def delete_ids(index_ids: Sequence[str]) -> None:
-    _writing_cursor().execute("DELETE FROM datong_search_doc WHERE index_id = ANY(%s) OR id = ANY(%s)",
+    _deleting_cursor().execute("DELETE FROM datong_search_doc WHERE index_id = ANY(%s) OR id = ANY(%s)",
                      (list(index_ids), list(index_ids)))
