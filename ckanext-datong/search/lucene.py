@@ -113,11 +113,11 @@ class LuceneCompiler:
         """Parse and compile one query string; pysolr.SolrError when it does not parse."""
         try:
             node = parser.parse(query)
-        except (ParseError, ValueError, TypeError) as error:
+        except (ParseError, ValueError, TypeError, RecursionError) as error:
             raise syntax_error(query, str(error)) from error
         try:
             sql = self.node(node, None)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise syntax_error(query, str(error)) from error
         return Compiled(sql, self.params, self.rank_queries)
 
@@ -155,9 +155,11 @@ class LuceneCompiler:
     def boolean(self, node: tree.Item, field: str | None) -> str:
         children = list(node.children) if isinstance(node, tree.BaseOperation) else [node]
         must, should, must_not = [], [], []
+        # luqum leaves the symbolic operators && and || as words between the clauses.
+        symbolic_or = any(isinstance(c, tree.Word) and c.value == "||" for c in children)
         for child in children:
             if isinstance(child, tree.Word) and child.value in ("&&", "||"):
-                continue  # the symbolic operators luqum leaves as words; AND is the default
+                continue
             if isinstance(child, (tree.Not, tree.Prohibit)):
                 self._unranked += 1
                 must_not.append(self.node(child.a, field))
@@ -165,7 +167,7 @@ class LuceneCompiler:
             elif isinstance(child, tree.Plus):
                 must.append(self.node(child.a, field))
             elif isinstance(node, tree.AndOperation) or (
-                    isinstance(node, tree.UnknownOperation) and self.default_and):
+                    isinstance(node, tree.UnknownOperation) and self.default_and and not symbolic_or):
                 must.append(self.node(child, field))
             else:
                 should.append(self.node(child, field))

@@ -61,6 +61,7 @@ MALFORMED = [
     "metadata_modified:[yesterday TO NOW]",   # not a date
     "title:/regex.*/",
     "title:(a AND title:b)",                  # nested field
+    "title:" + "(" * 3000 + "a" + ")" * 3000,  # nesting deeper than any parser's stack
 ]
 INJECTIONS = [
     "'; DROP TABLE package; --",

@@ -64,6 +64,8 @@ def test_plain_text(catalog, q, expected):
     ("res_format:*", {"bus-lines", "yungang-visitors", "bus-stops"}),
     ("-tags:交通", {"yungang-visitors", "medical-insurance-clinics"}),
     ("title:公交^2 OR title:石窟", {"bus-lines", "yungang-visitors"}),
+    ("tags:公交 || tags:旅游", {"bus-lines", "yungang-visitors"}),
+    ("tags:交通 && res_format:JSON", {"bus-lines"}),
 ])
 def test_lucene_syntax(catalog, q, expected):
     assert names(search(q=q)) == expected
