@@ -4,7 +4,11 @@
   plain in the row so that ranking thousands of matches neither detoasts every
   search_vector nor decompresses anything;
 - toast_tuple_target: moves the large columns (doc, search_vector) out of line, so a scan
-  over all rows (counting, filtering) reads narrow rows;
+  over all rows (counting, filtering) reads narrow rows; the small filter columns are kept
+  plain in the row (out of line, the permission check of every anonymous search read
+  another buffer per row);
+- the term table's per-document index also holds field and value, so joining matches to
+  their facet values reads the index only;
 - sort indexes ending in doc_key, the tie-breaker, so a page of an ordered result reads
   only that page;
 - no index on permission_labels: nearly every document carries "public", so that index never
@@ -29,6 +33,12 @@ def upgrade():
         ALTER TABLE datong_search_doc ADD COLUMN rank_vector tsvector NOT NULL DEFAULT '';
         ALTER TABLE datong_search_doc ALTER COLUMN rank_vector SET STORAGE PLAIN;
         ALTER TABLE datong_search_doc SET (toast_tuple_target = 512);
+        ALTER TABLE datong_search_doc
+            ALTER COLUMN permission_labels SET STORAGE PLAIN,
+            ALTER COLUMN title_string SET STORAGE PLAIN,
+            ALTER COLUMN name SET STORAGE PLAIN;
+        DROP INDEX datong_search_term_doc;
+        CREATE INDEX datong_search_term_doc ON datong_search_term (doc_key, field, value);
         DROP INDEX datong_search_doc_labels;
         DROP INDEX datong_search_doc_modified;
         DROP INDEX datong_search_doc_title;
@@ -45,6 +55,12 @@ def downgrade():
                    datong_search_doc_name_key;
         CREATE INDEX datong_search_doc_modified ON datong_search_doc (metadata_modified);
         CREATE INDEX datong_search_doc_title ON datong_search_doc (title_string);
+        DROP INDEX datong_search_term_doc;
+        CREATE INDEX datong_search_term_doc ON datong_search_term (doc_key);
+        ALTER TABLE datong_search_doc
+            ALTER COLUMN permission_labels SET STORAGE EXTENDED,
+            ALTER COLUMN title_string SET STORAGE EXTENDED,
+            ALTER COLUMN name SET STORAGE EXTENDED;
         ALTER TABLE datong_search_doc RESET (toast_tuple_target);
         CREATE INDEX datong_search_doc_labels ON datong_search_doc USING gin (permission_labels);
         ALTER TABLE datong_search_doc DROP COLUMN rank_vector;
