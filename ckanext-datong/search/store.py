@@ -99,3 +99,11 @@ def delete_where(condition: str, params: dict[str, Any]) -> int:
 def delete_ids(index_ids: Sequence[str]) -> None:
     _deleting_cursor().execute("DELETE FROM datong_search_doc WHERE index_id = ANY(%s) OR id = ANY(%s)",
                      (list(index_ids), list(index_ids)))
+
+
+def delete_all_but(site_id: str, ids: Sequence[str]) -> int:
+    """Delete the site's documents of every dataset not in `ids`; the number deleted."""
+    cur = _deleting_cursor()
+    cur.execute("DELETE FROM datong_search_doc WHERE site_id = %s AND NOT (id = ANY(%s))",
+                (site_id, list(ids)))
+    return cur.rowcount
