@@ -11,7 +11,7 @@ from ckanext.datong.search import cache, store
 from ckanext.datong.search.dismax import DismaxCompiler
 from ckanext.datong.search.errors import bad_request, syntax_error
 from ckanext.datong.search.fields import FieldType, field_type
-from ckanext.datong.search.lucene import DATE_COLUMNS, STRING_COLUMNS, Compiled, LuceneCompiler
+from ckanext.datong.search.lucene import DATE_COLUMNS, STRING_COLUMNS, LuceneCompiler
 
 # Rank weights for lexemes weighted D, C, B, A: CKAN boosts name/title 4 and tags/groups 2.
 # Ranking reads rank_vector (those fields only), which stays small and inline, so ranking
@@ -22,7 +22,6 @@ _NOT_STORED = {"text", "urls", "permission_labels", "title_string", "depends_on"
                "dependency_of", "derives_from", "has_derivation", "links_to", "linked_from",
                "child_of", "parent_of", "views_total", "views_recent",
                "resources_accessed_total", "resources_accessed_recent"}
-_SORT_COLUMNS = STRING_COLUMNS | DATE_COLUMNS
 
 
 @dataclasses.dataclass
