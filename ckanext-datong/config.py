@@ -2,6 +2,7 @@
 and the start-up checks of the settings the portal depends on."""
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import ckan.plugins.toolkit as tk
@@ -32,3 +33,33 @@ def check_database() -> None:
             "（请检查 sqlalchemy.url，并确认 PostgreSQL 已启动）")
     finally:
         engine.dispose()
+
+
+def catalog_code_pattern() -> re.Pattern[str]:
+    """The pattern every 信息资源代码 must match."""
+    return re.compile(tk.config.get("ckanext.datong.catalog.code_pattern"))
+
+
+def vocabulary_source() -> str:
+    """The catalog vocabulary file: a path or `package:file`."""
+    return tk.config.get("ckanext.datong.catalog.vocabularies")
+
+
+def workbook_max_entries() -> int:
+    """Most catalog entries (目录 rows) one imported workbook may hold."""
+    return tk.asint(tk.config.get("ckanext.datong.workbook.max_entries"))
+
+
+def workbook_max_item_rows() -> int:
+    """Most 信息项 rows one imported workbook may hold."""
+    return tk.asint(tk.config.get("ckanext.datong.workbook.max_item_rows"))
+
+
+def workbook_max_upload_bytes() -> int:
+    """Largest workbook file accepted for import, in bytes."""
+    return tk.asint(tk.config.get("ckanext.datong.workbook.max_upload_mb")) * 1024 * 1024
+
+
+def workbook_background_threshold() -> int:
+    """Workbooks with more catalog entries than this are imported by a background job."""
+    return tk.asint(tk.config.get("ckanext.datong.workbook.background_threshold"))

@@ -1,8 +1,10 @@
-"""Demo catalog: organizations, users and datasets from config/demo/*.yaml.
+"""Demo catalog: organizations, users and catalog entries from config/demo/*.yaml.
 
 `load` creates what is missing and patches only what differs from the YAML, so a second
 run changes nothing. It goes through CKAN's actions as the site user, the way any other
-client would, so validation, indexing and uploads behave as in production.
+client would, so the schema's validators, indexing and uploads behave as in production.
+Organization and catalog fields are passed as the scheming fields of
+schemas/organization.yaml and schemas/dataset.yaml.
 """
 from __future__ import annotations
 
@@ -21,21 +23,49 @@ from werkzeug.datastructures import FileStorage
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.datong import uscc
+from ckanext.datong import codes, uscc, vocabulary
 
 Echo = Callable[[str], None]
 
-DOMAINS = ("文旅", "能源", "教育", "医疗", "医保", "交通", "城管", "应急", "农业", "气象", "政务")
-FREQUENCIES = ("实时", "每日", "每周", "每月", "每季度", "每半年", "每年", "其他")
-ORG_KINDS = ("市直部门", "数据主管部门", "县区", "经开区")
 CAPACITIES = ("member", "editor", "admin")
 
-# Organization fields kept as extras (a later change moves them to a scheming schema).
-ORG_EXTRAS = ("short_name", "kind", "region_code", "uscc", "uscc_is_demo")
-ORG_EXTRA_KEYS = {"kind": "org_kind"}  # YAML key → extra key, where they differ
-DATASET_EXTRAS = {"domain": "industry_domain", "update_frequency": "update_frequency"}
+# Organization fields of schemas/organization.yaml the YAML sets (besides `name`).
+ORG_FIELDS = (
+    "title", "short_name", "org_kind", "region_code", "dept_code", "uscc", "uscc_is_demo",
+    "contact_name", "contact_phone", "contact_email", "description",
+)
+ORG_REQUIRED = ("title", "org_kind", "region_code", "dept_code", "uscc", "uscc_is_demo",
+                "contact_name", "contact_phone", "contact_email", "description")
+
+# Catalog fields of schemas/dataset.yaml stored as text, and those stored as lists.
+TEXT_FIELDS = (
+    "title", "notes", "license_id", "resource_code", "resource_class", "industry_domain",
+    "catalog_format", "share_type", "share_condition", "open_type", "open_condition",
+    "update_frequency", "publish_date", "spatial_scope", "data_volume", "data_grade",
+)
+LIST_FIELDS = ("theme", "share_method", "modality", "related_codes")
+ITEM_FIELDS = ("item_name", "data_type", "length", "item_share_type", "item_open_type",
+               "personal_info", "sensitive", "item_grade")
+ITEM_FLAGS = ("personal_info", "sensitive")
+DATASET_KEYS = {"name", "owner_org", "tags", "items", "resources", *TEXT_FIELDS, *LIST_FIELDS}
+DATASET_REQUIRED = ("title", "owner_org", "resource_code", "resource_class", "industry_domain",
+                    "catalog_format", "share_type", "share_method", "open_type",
+                    "update_frequency", "publish_date", "spatial_scope", "modality",
+                    "data_grade", "data_volume", "license_id", "notes", "tags", "resources")
+# Which vocabulary of schemas/vocabularies.yaml each choice field takes its values from.
+VOCABULARY_OF = {
+    "industry_domain": "industry_domains", "catalog_format": "catalog_formats",
+    "share_type": "share_types", "open_type": "open_types",
+    "update_frequency": "update_frequencies", "spatial_scope": "regions", "data_grade": "grades",
+    "theme": "themes", "share_method": "share_methods", "modality": "modalities",
+}
+ITEM_VOCABULARY_OF = {"data_type": "data_types", "item_share_type": "share_types",
+                      "item_open_type": "open_types", "item_grade": "grades"}
+OPEN_LICENCES = ("cc-by", "odc-by", "cc-zero", "odc-pddl", "other-open")
+CLOSED_LICENCE = "other-closed"  # 有条件开放 and 不予开放 entries
 
 _NAME = re.compile(r"[a-z0-9-]{2,100}")
+_CODE = re.compile(codes.CLASS_PATH.pattern + r"/\d{14}")  # the 1272 shape the loader numbers
 
 
 class DemoDataError(Exception):
@@ -135,22 +165,21 @@ def read_yaml(directory: str, filename: str) -> list[dict[str, Any]]:
     return entries
 
 
+def table_columns(dataset: dict[str, Any]) -> list[str]:
+    """The columns of the entry's inline tables, each once, in order."""
+    columns = (str(column) for r in dataset.get("resources") or [] for column in r.get("columns") or [])
+    return list(dict.fromkeys(columns))
+
+
 def check(organizations: list[dict], users: list[dict], datasets: list[dict]) -> None:
-    """Raise DemoDataError listing every entry that breaks the rules of config/demo/README.md."""
+    """Raise DemoDataError listing every entry that breaks the rules of config/demo/README.md.
+
+    These are the demo folder's own rules (complete entries, consistent codes, tables that
+    match their 信息项); the catalog rules themselves are the schema validators' job.
+    """
     problems: list[str] = []
+    problems += _organization_problems(organizations)
     org_names = {org.get("name") for org in organizations}
-    for org in organizations:
-        where = f"organization {org.get('name')!r}"
-        if not _NAME.fullmatch(str(org.get("name", ""))):
-            problems.append(f"{where}: name must be 2-100 lowercase letters, digits or hyphens")
-        if org.get("kind") not in ORG_KINDS:
-            problems.append(f"{where}: kind must be one of {', '.join(ORG_KINDS)}")
-        if not re.fullmatch(r"14\d{4}", str(org.get("region_code", ""))):
-            problems.append(f"{where}: region_code must be a Datong GB/T 2260 code (14xxxx)")
-        if not uscc.is_valid(str(org.get("uscc", ""))):
-            problems.append(f"{where}: uscc {org.get('uscc')!r} is not a valid 统一社会信用代码")
-        if not org.get("title") or not org.get("description"):
-            problems.append(f"{where}: title and description are required")
     for user in users:
         where = f"user {user.get('name')!r}"
         if len(str(user.get("password", ""))) < 8:
@@ -159,39 +188,114 @@ def check(organizations: list[dict], users: list[dict], datasets: list[dict]) ->
             problems.append(f"{where}: unknown organization {user['organization']!r}")
         if user.get("organization") and user.get("capacity") not in CAPACITIES:
             problems.append(f"{where}: capacity must be one of {', '.join(CAPACITIES)}")
-    seen: set[str] = set()
-    for dataset in datasets:
-        name = str(dataset.get("name", ""))
-        where = f"dataset {name!r}"
-        if not _NAME.fullmatch(name) or name in seen:
-            problems.append(f"{where}: name must be unique, 2-100 lowercase letters, digits or hyphens")
-        seen.add(name)
-        if not dataset.get("title") or len(dataset["title"]) > 50:
-            problems.append(f"{where}: title is required, at most 50 characters")
-        if not dataset.get("notes") or len(dataset["notes"]) > 256:
-            problems.append(f"{where}: notes (摘要) are required, at most 256 characters")
-        if dataset.get("owner_org") not in org_names:
-            problems.append(f"{where}: unknown owner_org {dataset.get('owner_org')!r}")
-        if dataset.get("domain") not in DOMAINS:
-            problems.append(f"{where}: domain must be one of {' '.join(DOMAINS)}")
-        if dataset.get("update_frequency") not in FREQUENCIES:
-            problems.append(f"{where}: update_frequency must be one of {' '.join(FREQUENCIES)}")
-        if not 3 <= len(dataset.get("tags") or []) <= 6:
-            problems.append(f"{where}: 3-6 tags")
-        resources = dataset.get("resources") or []
-        if not 1 <= len(resources) <= 3:
-            problems.append(f"{where}: 1-3 resources")
-        for resource in resources:
-            has_url, has_table = "url" in resource, "columns" in resource or "rows" in resource
-            rows = resource.get("rows") or []
-            if has_url == has_table:
-                problems.append(f"{where}: resource {resource.get('name')!r} needs url OR columns+rows")
-            elif has_table and not (
-                3 <= len(rows) <= 8 and all(len(row) == len(resource.get("columns") or []) for row in rows)
-            ):
-                problems.append(f"{where}: resource {resource.get('name')!r} needs 3-8 rows as wide as columns")
+    problems += _dataset_problems(datasets, {org.get("name"): org for org in organizations})
     if problems:
         raise DemoDataError("invalid demo data:\n  " + "\n  ".join(problems))
+
+
+def _organization_problems(organizations: list[dict]) -> list[str]:
+    problems: list[str] = []
+    org_regions = [t.value for t in vocabulary.terms("regions") if not t.get("scope_only")]
+    dept_codes: dict[tuple[str, str], str] = {}
+    for org in organizations:
+        where = f"organization {org.get('name')!r}"
+        if not _NAME.fullmatch(str(org.get("name", ""))):
+            problems.append(f"{where}: name must be 2-100 lowercase letters, digits or hyphens")
+        if unknown := set(org) - {"name", *ORG_FIELDS}:
+            problems.append(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+        if missing := [field for field in ORG_REQUIRED if _missing(org.get(field))]:
+            problems.append(f"{where}: {', '.join(missing)} required")
+        if org.get("org_kind") not in vocabulary.values("org_kinds"):
+            problems.append(f"{where}: org_kind must be one of {', '.join(vocabulary.values('org_kinds'))}")
+        if str(org.get("region_code")) not in org_regions:
+            problems.append(f"{where}: region_code must be one of {', '.join(org_regions)}")
+        if not uscc.is_valid(str(org.get("uscc", ""))):
+            problems.append(f"{where}: uscc {org.get('uscc')!r} is not a valid 统一社会信用代码")
+        dept = str(org.get("dept_code", ""))
+        if not re.fullmatch(r"\d{3}", dept):
+            problems.append(f"{where}: dept_code must be 3 digits")
+        elif (other := dept_codes.setdefault((str(org.get("region_code")), dept), where)) != where:
+            problems.append(f"{where}: dept_code {dept} already used in its region by {other}")
+    return problems
+
+
+def _dataset_problems(datasets: list[dict], organizations: dict[str, dict]) -> list[str]:
+    problems: list[str] = []
+    names: set[str] = set()
+    all_codes = {str(d.get("resource_code")) for d in datasets}
+    seen_codes: set[str] = set()
+    for dataset in datasets:
+        name, code = dataset.get("name"), str(dataset.get("resource_code", ""))
+        where = f"dataset {name or dataset.get('title')!r}"
+        if name is not None and (not _NAME.fullmatch(str(name)) or name in names):
+            problems.append(f"{where}: name must be unique, 2-100 lowercase letters, digits or hyphens")
+        names.add(str(name))
+        if unknown := set(dataset) - DATASET_KEYS:
+            problems.append(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+        if missing := [field for field in DATASET_REQUIRED if _missing(dataset.get(field))]:
+            problems.append(f"{where}: {', '.join(missing)} required")
+        if len(str(dataset.get("title", ""))) > 50:
+            problems.append(f"{where}: title is required, at most 50 characters")
+        if len(str(dataset.get("notes", ""))) > 256:
+            problems.append(f"{where}: notes (摘要) are required, at most 256 characters")
+        owner = organizations.get(dataset.get("owner_org"))
+        if owner is None:
+            problems.append(f"{where}: unknown owner_org {dataset.get('owner_org')!r}")
+        if not _CODE.fullmatch(code) or code in seen_codes:
+            problems.append(f"{where}: resource_code must be a unique code like 201003/14020001300042")
+        elif code.split("/")[0] != str(dataset.get("resource_class")):
+            problems.append(f"{where}: resource_code must start with resource_class")
+        elif owner and code.split("/")[1][:9] != f"{owner.get('region_code')}{owner.get('dept_code')}":
+            problems.append(f"{where}: resource_code must continue with the owner's region_code and dept_code")
+        seen_codes.add(code)
+        if unknown_codes := [c for c in dataset.get("related_codes") or [] if c not in all_codes - {code}]:
+            problems.append(f"{where}: related_codes {', '.join(unknown_codes)} are not other demo entries")
+        for field, vocab in VOCABULARY_OF.items():
+            chosen = dataset.get(field)
+            for value in chosen if isinstance(chosen, list) else [chosen] if chosen else []:
+                if str(value) not in vocabulary.values(vocab):
+                    problems.append(f"{where}: {field} must be one of {' '.join(vocabulary.values(vocab))}")
+        open_type = dataset.get("open_type")
+        licences = OPEN_LICENCES if open_type == "无条件开放" else (CLOSED_LICENCE,)
+        if dataset.get("license_id") not in licences:
+            problems.append(f"{where}: license_id must be one of {', '.join(licences)} for {open_type}")
+        if not 3 <= len(dataset.get("tags") or []) <= 6:
+            problems.append(f"{where}: 3-6 tags")
+        problems += _item_problems(where, dataset)
+        problems += _resource_problems(where, dataset.get("resources") or [])
+    return problems
+
+
+def _item_problems(where: str, dataset: dict) -> list[str]:
+    problems: list[str] = []
+    items = dataset.get("items") or []
+    columns = table_columns(dataset)
+    if columns and [str(item.get("item_name")) for item in items] != columns:
+        problems.append(f"{where}: items must list the table columns in order: {', '.join(columns)}")
+    for item in items:
+        if unknown := set(item) - set(ITEM_FIELDS):
+            problems.append(f"{where}: item {item.get('item_name')!r} has unknown fields {', '.join(sorted(unknown))}")
+        for field, vocab in ITEM_VOCABULARY_OF.items():
+            if field in item and str(item[field]) not in vocabulary.values(vocab):
+                problems.append(f"{where}: item {item.get('item_name')!r}: {field} must be one of "
+                                f"{' '.join(vocabulary.values(vocab))}")
+    return problems
+
+
+def _resource_problems(where: str, resources: list[dict]) -> list[str]:
+    problems: list[str] = []
+    if not 1 <= len(resources) <= 3:
+        problems.append(f"{where}: 1-3 resources")
+    for resource in resources:
+        has_url, has_table = "url" in resource, "columns" in resource or "rows" in resource
+        rows = resource.get("rows") or []
+        if has_url == has_table:
+            problems.append(f"{where}: resource {resource.get('name')!r} needs url OR columns+rows")
+        elif has_table and not (
+            3 <= len(rows) <= 8 and all(len(row) == len(resource.get("columns") or []) for row in rows)
+        ):
+            problems.append(f"{where}: resource {resource.get('name')!r} needs 3-8 rows as wide as columns")
+    return problems
 
 
 # --------------------------------------------------------------------------- loading
@@ -235,37 +339,28 @@ def _show(action: str, context: Callable[[], dict], **data: Any) -> dict[str, An
         return None
 
 
-def _extras(stored: dict[str, Any]) -> dict[str, str]:
-    return {extra["key"]: extra["value"] for extra in stored.get("extras") or []}
-
-
 def load_organizations(context: Callable[[], dict], organizations: list[dict], echo: Echo) -> Counts:
     """Create or patch one CKAN organization per entry; echo one line per kind."""
     counts = Counts()
-    by_kind: dict[str, Counts] = {kind: Counts() for kind in ORG_KINDS}
+    by_kind: dict[str, Counts] = {kind: Counts() for kind in vocabulary.values("org_kinds")}
     for org in organizations:
-        extras = {
-            ORG_EXTRA_KEYS.get(key, key): _text(org[key]) for key in ORG_EXTRAS if key in org
-        }
-        wanted = {"title": org["title"], "description": org["description"]}
-        stored = _show("organization_show", context, id=org["name"], include_users=False)
+        wanted = {field: _text(org[field]) for field in ORG_FIELDS if field in org}
+        stored = _show("organization_show", context, id=org["name"], include_users=False,
+                       include_datasets=False)
         where = f"organization {org['name']}"
         if stored is None:
-            _call("organization_create", context, where, name=org["name"],
-                  extras=_extra_list(extras), **wanted)
+            _call("organization_create", context, where, name=org["name"], **wanted)
             outcome = "created"
         elif (
-            any(stored.get(key) != value for key, value in wanted.items())
-            or _extras(stored) != extras
+            any(_text(stored.get(key)) != value for key, value in wanted.items())
             or stored.get("state") != "active"
         ):
-            _call("organization_patch", context, where, id=stored["id"], state="active",
-                  extras=_extra_list(extras), **wanted)
+            _call("organization_patch", context, where, id=stored["id"], state="active", **wanted)
             outcome = "updated"
         else:
             outcome = "unchanged"
         counts.add(outcome)
-        by_kind[org["kind"]].add(outcome)
+        by_kind[org["org_kind"]].add(outcome)
     for kind, kind_counts in by_kind.items():
         if kind_counts.total:
             echo(f"organizations {kind}: {kind_counts.total} ({kind_counts})")
@@ -322,7 +417,7 @@ def _ensure_member(context: Callable[[], dict], user: dict, where: str) -> bool:
 
 
 def load_datasets(context: Callable[[], dict], datasets: list[dict], echo: Echo) -> Counts:
-    """Create or patch each dataset and its resources; echo `[i/n] title (outcome)`."""
+    """Create or patch each catalog entry and its resources; echo `[i/n] title (outcome)`."""
     if any("columns" in r for d in datasets for r in d["resources"]) and not tk.config.get(
         "ckan.storage_path"
     ):
@@ -335,35 +430,82 @@ def load_datasets(context: Callable[[], dict], datasets: list[dict], echo: Echo)
     return counts
 
 
-def _load_dataset(context: Callable[[], dict], dataset: dict) -> str:
-    """Bring one dataset in line with its YAML entry; return created/updated/unchanged.
+def catalog_fields(dataset: dict) -> dict[str, Any]:
+    """The entry's catalog fields as package_show returns them (text, lists, full 信息项)."""
+    fields: dict[str, Any] = {field: _text(dataset.get(field)) for field in TEXT_FIELDS}
+    fields.update({field: [_text(v) for v in dataset.get(field) or []] for field in LIST_FIELDS})
+    fields["items"] = [
+        {field: _item_value(field, item.get(field)) for field in ITEM_FIELDS}
+        for item in dataset.get("items") or []
+    ]
+    return fields
 
-    package_create does not take uploads, package_update does: a new dataset is created
+
+def _item_value(field: str, value: Any) -> str:
+    if field in ITEM_FLAGS:
+        return "true" if value is True or _text(value) == "true" else "false"
+    return _text(value)
+
+
+def _stored_fields(stored: dict) -> dict[str, Any]:
+    """The same fields read back from package_show."""
+    fields: dict[str, Any] = {field: _text(stored.get(field)) for field in TEXT_FIELDS}
+    fields.update({field: list(stored.get(field) or []) for field in LIST_FIELDS})
+    fields["items"] = [
+        {field: _text(item.get(field)) for field in ITEM_FIELDS} for item in stored.get("items") or []
+    ]
+    return fields
+
+
+def _same(field: str, wanted: Any, stored: Any) -> bool:
+    # Multiple choices come back in vocabulary order: compare them as sets.
+    if field in LIST_FIELDS:
+        return sorted(wanted) == sorted(stored)
+    return wanted == stored
+
+
+def find_entry(context: Callable[[], dict], dataset: dict) -> dict[str, Any] | None:
+    """The stored entry: by URL name when the YAML gives one, else by 信息资源代码."""
+    if dataset.get("name"):
+        return _show("package_show", context, id=dataset["name"])
+    found = (
+        model.Session.query(model.PackageExtra.package_id)
+        .join(model.Package, model.Package.id == model.PackageExtra.package_id)
+        .filter(model.PackageExtra.key == "resource_code",
+                model.PackageExtra.value == str(dataset["resource_code"]))
+        .order_by((model.Package.state == "active").desc())
+        .first()
+    )
+    return _show("package_show", context, id=found[0]) if found else None
+
+
+def _load_dataset(context: Callable[[], dict], dataset: dict) -> str:
+    """Bring one entry in line with its YAML; return created/updated/unchanged.
+
+    package_create does not take uploads, package_update does: a new entry is created
     bare and receives its resources in the same package_patch that repairs any drift.
     """
-    name, where = dataset["name"], f"dataset {dataset['name']}"
-    wanted = {
-        "title": dataset["title"],
-        "notes": dataset["notes"],
-        "license_id": dataset["license_id"],
-        "private": bool(dataset.get("private", False)),
-    }
-    extras = {key: dataset[field] for field, key in DATASET_EXTRAS.items()}
+    where = f"dataset {dataset.get('name') or dataset['resource_code']}"
+    wanted = catalog_fields(dataset)
     tags = sorted(dataset["tags"])
-    stored = _show("package_show", context, id=name)
+    stored = find_entry(context, dataset)
     patch: dict[str, Any] = {}
     if stored is None:
-        stored = _call("package_create", context, where, name=name, owner_org=dataset["owner_org"],
-                       tags=[{"name": tag} for tag in tags], extras=_extra_list(extras), **wanted)
+        named = {"name": dataset["name"]} if dataset.get("name") else {}
+        stored = _call("package_create", context, where, owner_org=dataset["owner_org"],
+                       tags=[{"name": tag} for tag in tags], private=False, **named, **wanted)
         outcome = "created"
     else:
-        patch = {key: value for key, value in wanted.items() if stored.get(key) != value}
+        have = _stored_fields(stored)
+        patch = {key: value for key, value in wanted.items() if not _same(key, value, have[key])}
+        if dataset.get("name") and stored["name"] != dataset["name"]:
+            patch["name"] = dataset["name"]
         if (stored.get("organization") or {}).get("name") != dataset["owner_org"]:
             patch["owner_org"] = dataset["owner_org"]
         if sorted(tag["name"] for tag in stored.get("tags") or []) != tags:
             patch["tags"] = [{"name": tag} for tag in tags]
-        if {key: _extras(stored).get(key) for key in extras} != extras:
-            patch["extras"] = _extra_list({**_extras(stored), **extras})
+        if stored.get("private"):
+            patch["private"] = False  # visibility follows the entry's 共享/开放 attributes
         if stored.get("state") != "active":
             patch["state"] = "active"
         outcome = "updated" if patch else "unchanged"
@@ -406,7 +548,8 @@ def _resources(stored: dict, dataset: dict) -> list[dict[str, Any]] | None:
         changed = True
         data = dict(fields, id=current["id"]) if current is not None else dict(fields)
         if upload is not None:
-            filename = f"{dataset['name']}{'' if tables == 1 else f'-{tables}'}.csv"
+            base = stored["name"]
+            filename = f"{base}{'' if tables == 1 else f'-{tables}'}.csv"
             data["upload"] = FileStorage(io.BytesIO(upload), filename, content_type="text/csv")
             data["url"] = filename
         elif current is not None and current.get("url_type") == "upload":
@@ -431,6 +574,10 @@ def table_csv(columns: Iterable[Any], rows: Iterable[Iterable[Any]]) -> bytes:
     return text.getvalue().encode("utf-8-sig")
 
 
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
 def _text(value: Any) -> str:
     """YAML scalar as text: booleans lowercase, dates ISO, None empty."""
     if value is None:
@@ -440,7 +587,3 @@ def _text(value: Any) -> str:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return str(value)
-
-
-def _extra_list(extras: dict[str, str]) -> list[dict[str, str]]:
-    return [{"key": key, "value": value} for key, value in sorted(extras.items())]

@@ -1,18 +1,32 @@
 """The ckanext-datong plugin: registration only; behaviour lives in the subpackages."""
 from __future__ import annotations
 
+from typing import Any
+
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
+from ckan.lib.plugins import DefaultTranslation
 
+from ckanext.datong import access, facets, search, uploads
 from ckanext.datong import config as datong_config
-from ckanext.datong import search
 
 
 @tk.blanket.config_declarations
 @tk.blanket.cli
-class DatongPlugin(p.SingletonPlugin):
+@tk.blanket.validators
+@tk.blanket.helpers
+@tk.blanket.auth_functions
+@tk.blanket.actions
+@tk.blanket.blueprints
+class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.ITranslation)
+    p.implements(p.IPermissionLabels)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.IUploader, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
 
     # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
@@ -20,3 +34,40 @@ class DatongPlugin(p.SingletonPlugin):
         datong_config.check_database()
         if datong_config.search_backend() == "postgres":
             search.use_postgres_backend()
+
+    # IPermissionLabels
+    def get_dataset_labels(self, dataset_obj: Any) -> list[str]:
+        return access.dataset_labels(dataset_obj)
+
+    def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
+        return access.user_labels(user_obj)
+
+    # IPackageController
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        return facets.index_fields(pkg_dict)
+
+    def after_dataset_show(self, context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
+        access.redact_dataset(context, pkg_dict)
+
+    def after_dataset_search(
+        self, search_results: dict[str, Any], search_params: dict[str, Any]
+    ) -> dict[str, Any]:
+        return access.redact_search_results(search_results)
+
+    # IFacets
+    def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        return facets.dataset_facets(facets_dict)
+
+    def organization_facets(
+        self, facets_dict: dict[str, Any], organization_type: str, package_type: str | None
+    ) -> dict[str, Any]:
+        return facets.dataset_facets(facets_dict)
+
+    # IUploader
+    def get_resource_uploader(self, data_dict: dict[str, Any]) -> uploads.ResourceUpload:
+        return uploads.ResourceUpload(data_dict)
+
+    # IResourceController
+    def before_resource_show(self, resource_dict: dict[str, Any]) -> dict[str, Any]:
+        uploads.show_download_url(resource_dict)
+        return resource_dict

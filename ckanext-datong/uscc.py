@@ -24,6 +24,7 @@ __all__ = [
     "is_valid",
     "make_code",
     "org_check_digit",
+    "problem",
 ]
 
 ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -92,18 +93,29 @@ def check_digit(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
+def problem(code: str) -> str | None:
+    """Why `code` is not a valid 统一社会信用代码, in Chinese; None when it is valid."""
+    if not isinstance(code, str) or len(code) != 18:
+        return f"应为18位（现为{len(code) if isinstance(code, str) else 0}位）"
+    if not _SHAPE.fullmatch(code):
+        return "只能由数字和大写字母组成（不含 I、O、Z、S、V），第3-8位须为数字"
+    authority, kind = code[0], code[1]
+    if authority not in AUTHORITIES:
+        return f"第1位登记管理部门代码“{authority}”不存在"
+    if kind not in AUTHORITIES[authority][1]:
+        return f"第2位机构类别代码“{kind}”不属于登记管理部门“{AUTHORITIES[authority][0]}”"
+    if code[2:4] not in _PROVINCES:
+        return f"第3-8位行政区划代码“{code[2:8]}”不是有效的省级区划"
+    if org_check_digit(code[8:16]) != code[16]:
+        return "第9-17位组织机构代码的校验码不正确"
+    if check_digit(code[:17]) != code[17]:
+        return "第18位校验码不正确"
+    return None
+
+
 def is_valid(code: str) -> bool:
     """Whether `code` is a well-formed 统一社会信用代码 with both check characters right."""
-    if not isinstance(code, str) or not _SHAPE.fullmatch(code):
-        return False
-    authority, kind = code[0], code[1]
-    if kind not in AUTHORITIES.get(authority, ("", {}))[1]:
-        return False
-    if code[2:4] not in _PROVINCES:
-        return False
-    if org_check_digit(code[8:16]) != code[16]:
-        return False
-    return check_digit(code[:17]) == code[17]
+    return problem(code) is None
 
 
 def make_code(authority: str, kind: str, region: str, org_body: str) -> str:

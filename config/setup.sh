@@ -3,7 +3,8 @@
 #   config/setup.sh services          install (if absent) and start PostgreSQL and Redis
 #   config/setup.sh venv              create .venv and install the extension with its pinned deps
 #   config/setup.sh browser           install Debian's chromium for the browser tests
-#   config/setup.sh database INI      create roles and databases named in INI, migrate them
+#   config/setup.sh database INI      create roles and databases named in INI, migrate them,
+#                                     build the script translations
 # Every step says what it does; a failing step says which one and why, and exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -135,6 +136,8 @@ database() {
   step "granting the DataStore read-only role $ro_user on $ds_name"
   .venv/bin/ckan -c "$ini" datastore set-permissions 2>/dev/null | psql_admin -d "$ds_name" >/dev/null \
     || fail "could not set DataStore permissions on $ds_name"
+  step "building the translations of CKAN's page scripts (into ckan.storage_path)"
+  .venv/bin/ckan -c "$ini" translation js >/dev/null 2>&1 || fail "ckan translation js failed for $ini"
 }
 
 case "${1:-}" in

@@ -1,7 +1,9 @@
-"""Suite-wide fixtures: CKAN's own pytest plugin, plus our tables after every DB reset."""
+"""Suite-wide fixtures: CKAN's own pytest plugin, our tables after every DB reset, and
+Debian's chromium driven by Playwright for the browser tests (tests/live.py serves CKAN)."""
 from __future__ import annotations
 
 import os
+from typing import Iterator
 
 import pytest
 import ckan.plugins.toolkit as tk
@@ -9,6 +11,7 @@ from ckan import model, plugins
 from ckan.tests import helpers
 
 from ckanext.datong.search import cache
+from tests.live import CHROMIUM, CHROMIUM_ARGS
 
 @pytest.fixture(scope="session")
 def reset_db():
@@ -37,3 +40,20 @@ def reset_db():
         cache.bump_generation()  # the truncate bypassed the index writer
 
     return reset
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN")
+    yield context.new_page()
+    context.close()

@@ -153,7 +153,7 @@ def test_containers_read_the_production_ini():
 def test_production_ini_uses_solr_and_the_portal_plugins():
     app = _production_ini()["app:main"]
     assert app["ckanext.datong.search.backend"] == "solr"
-    assert app["ckan.plugins"].split() == ["activity", "datastore", "harvest", "dcat", "datong"]
+    assert app["ckan.plugins"].split() == ["activity", "datastore", "datong", "scheming_datasets", "scheming_organizations", "harvest", "dcat"]
     assert app["ckan.locale_default"] == "zh_Hans_CN"
     assert app["ckan.locales_offered"].split() == ["zh_Hans_CN", "en"]
 

@@ -15,7 +15,10 @@ import pytest
 
 import ckan.lib.search.index as search_index
 from ckan.lib.search import SUPPORTED_SCHEMA_VERSIONS
-from ckan.tests import factories, helpers
+from ckan.tests import helpers
+
+from ckanext.datong.facets import LIST_FIELDS
+from tests import factories
 
 CONFIGSET = Path(__file__).resolve().parents[1] / "config" / "solr"
 CKAN_SCHEMA = Path(search_index.__file__).resolve().parents[2] / "config" / "solr" / "schema.xml"
@@ -117,7 +120,7 @@ def test_schema_version_is_one_ckan_supports(schema):
     assert name.split("-", 1)[1] in SUPPORTED_SCHEMA_VERSIONS
 
 
-def test_schema_is_ckans_apart_from_chinese_text_types(schema, ckan_schema):
+def test_schema_is_ckans_apart_from_chinese_text_types_and_catalog_lists(schema, ckan_schema):
     assert schema.root.findtext("uniqueKey") == ckan_schema.root.findtext("uniqueKey") == "index_id"
     assert schema.root.get("name") == ckan_schema.root.get("name")
 
@@ -127,7 +130,10 @@ def test_schema_is_ckans_apart_from_chinese_text_types(schema, ckan_schema):
     assert copies(schema) == copies(ckan_schema)
     for kind in ("fields", "dynamic_fields"):
         ours, theirs = getattr(schema, kind), getattr(ckan_schema, kind)
-        assert ours.keys() == theirs.keys()
+        added = set(LIST_FIELDS) if kind == "fields" else set()
+        assert ours.keys() == theirs.keys() | added
+        for name in added:
+            assert ours[name].get("type") == "string" and schema.multivalued(ours[name]), name
         for name, field in theirs.items():
             expected = dict(field.attrib)
             if ours[name].get("type") == CHINESE_TYPE:
@@ -195,8 +201,10 @@ def test_schema_takes_every_field_of_a_ckan_document(schema, monkeypatch):
         title="大同市公交站点",
         notes="全市公交站点的名称、位置和途经线路。",
         tags=[{"name": "公交"}, {"name": "transport"}],
-        extras=[{"key": "theme", "value": "交通出行"},
-                {"key": "issued_date", "value": "2024-05-01"}],
+        theme=["公共服务", "城乡建设"],
+        modality=["表格"],
+        publish_date="2024-05-01",
+        items=[{"item_name": "站点名称", "data_type": "C", "length": "50", "item_grade": "一般-1"}],
         resources=[
             {"url": "https://data.example/stops.csv", "name": "站点列表",
              "description": "CSV 格式，每日更新", "format": "CSV"},

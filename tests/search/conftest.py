@@ -6,11 +6,14 @@ from typing import Any, Iterator
 
 import pytest
 from ckan import plugins
-from ckan.tests import factories, helpers
+from ckan.tests import helpers
+
+from tests import factories
 
 
 def create_dataset(user: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    return helpers.call_action("package_create", context={"user": user["name"]}, **fields)
+    return helpers.call_action("package_create", context={"user": user["name"]},
+                               **factories.entry(**fields))
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +50,7 @@ def catalog(reset_db) -> Iterator[SimpleNamespace]:
     clinics = create_dataset(
         admin, name="medical-insurance-clinics", title="医保定点医疗机构名录", owner_org=transport["id"],
         notes="医保定点医院和药店的名称、地址与联系电话。", tags=[{"name": "医保"}],
-        extras=[{"key": "update_frequency", "value": "每月"}])
+        update_frequency="每季度")
     draft = create_dataset(
         transport_editor, name="draft-taxi", title="出租车运营情况（草稿）", owner_org=transport["id"],
         state="draft", tags=[{"name": "交通"}])

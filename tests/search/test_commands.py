@@ -5,7 +5,7 @@ import pytest
 from ckan.cli.cli import ckan as ckan_command
 import ckan.plugins.toolkit as tk
 from ckan import model
-from ckan.tests import factories
+from tests import factories
 
 from tests.search.conftest import names, search
 

@@ -1,0 +1,1 @@
+"""Actions, auth functions, validators and action schemas of ckanext-datong."""

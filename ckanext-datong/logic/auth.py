@@ -1,0 +1,91 @@
+"""Auth functions of ckanext-datong (chained CKAN ones ask ckanext.datong.access)."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.types import AuthFunction, AuthResult, Context
+
+from ckanext.datong import access
+from ckanext.datong.logic.workbook_auth import (
+    datong_catalog_export,
+    datong_catalog_import,
+    datong_catalog_import_status,
+)
+
+__all__: list[str] = [
+    "package_show",
+    "resource_show",
+    "datastore_info",
+    "datastore_search",
+    "datastore_search_sql",
+    "resource_search",
+    "datong_catalog_export",
+    "datong_catalog_import",
+    "datong_catalog_import_status",
+]
+
+RESOURCE_SEARCH_MESSAGE = "资源检索仅对数据主管部门开放，请使用数据目录检索"
+
+
+def _in_chinese(result: AuthResult) -> AuthResult:
+    return result if result.get("success") else {"success": False, "msg": access.NOT_VISIBLE_MESSAGE}
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def package_show(next_auth: AuthFunction, context: Context, data_dict: dict[str, Any]) -> AuthResult:
+    """CKAN compares the permission labels (access.dataset_labels and access.user_labels);
+    a refusal says so in Chinese."""
+    return _in_chinese(next_auth(context, data_dict))
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def resource_show(next_auth: AuthFunction, context: Context, data_dict: dict[str, Any]) -> AuthResult:
+    """A resource is seen with its entry (package_show); a refusal says so in Chinese."""
+    return _in_chinese(next_auth(context, data_dict))
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def datastore_search(next_auth: AuthFunction, context: Context,
+                     data_dict: dict[str, Any]) -> AuthResult:
+    """Reading DataStore rows is downloading the file: the file decision must allow it."""
+    result = next_auth(context, data_dict)
+    if not result.get("success"):
+        return result
+    return access.file_auth(context, [data_dict.get("resource_id") or data_dict.get("id") or ""])
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def datastore_info(next_auth: AuthFunction, context: Context,
+                   data_dict: dict[str, Any]) -> AuthResult:
+    """The columns of a DataStore table come with the file."""
+    result = next_auth(context, data_dict)
+    if not result.get("success"):
+        return result
+    return access.file_auth(context, [data_dict.get("id") or data_dict.get("resource_id") or ""])
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def datastore_search_sql(next_auth: AuthFunction, context: Context,
+                         data_dict: dict[str, Any]) -> AuthResult:
+    """Every table an SQL query reads must be a file the caller may download."""
+    result = next_auth(context, data_dict)
+    if not result.get("success"):
+        return result
+    return access.file_auth(context, context.get("table_names") or [])
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def resource_search(next_auth: AuthFunction, context: Context,
+                    data_dict: dict[str, Any]) -> AuthResult:
+    """CKAN's resource_search returns the file URLs of every public entry, whatever its
+    attributes: only the data authority (and sysadmins, who pass every check) may use it."""
+    if not access.viewer_from_context(context).authority:
+        return {"success": False, "msg": RESOURCE_SEARCH_MESSAGE}
+    return next_auth(context, data_dict)

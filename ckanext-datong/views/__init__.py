@@ -1,0 +1,8 @@
+"""Blueprints of ckanext-datong."""
+from __future__ import annotations
+
+from ckanext.datong.views.access import datong_access
+from ckanext.datong.views.i18n import datong_i18n
+from ckanext.datong.views.workbook import datong_workbook
+
+__all__: list[str] = ["datong_access", "datong_workbook", "datong_i18n"]

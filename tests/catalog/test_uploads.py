@@ -1,0 +1,41 @@
+"""Uploaded resource files keep their Chinese names, in the resource URL and the download."""
+from __future__ import annotations
+
+import io
+import urllib.parse
+
+import pytest
+from ckan.tests import helpers
+from werkzeug.datastructures import FileStorage
+
+from ckanext.datong.uploads import safe_filename
+from tests import factories
+
+
+@pytest.mark.parametrize("given, kept", [
+    ("公交线路.csv", "公交线路.csv"),
+    ("C:\\Users\\张三\\桌面\\2025年 客流量.XLSX", "2025年-客流量.xlsx"),
+    ("../../etc/passwd", "passwd"),
+    ("站点<列表>?#.csv", "站点列表.csv"),
+    ("....csv", "file.csv"),
+    ("<>.CSV", "file.csv"),
+    ("说明", "说明"),
+    ("名" * 120 + ".csv", "名" * 96 + ".csv"),
+])
+def test_safe_filename(given, kept):
+    assert safe_filename(given) == kept
+
+
+@pytest.mark.usefixtures("clean_db", "with_plugins")
+def test_a_chinese_file_name_survives_upload_and_download(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(helpers.config, "ckan.storage_path", str(tmp_path))
+    dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+    site_user = helpers.call_action("get_site_user")["name"]
+    upload = FileStorage(io.BytesIO("线路,站点\n1路,大同站\n".encode("utf-8")), filename="公交线路.csv")
+    resource = helpers.call_action("resource_create", context={"user": site_user},
+                                   package_id=dataset["id"], name="公交线路", upload=upload)
+    assert resource["url"].endswith("/download/" + urllib.parse.quote("公交线路.csv"))
+    response = app.get(urllib.parse.urlsplit(resource["url"]).path)
+    assert response.status_code == 200
+    assert response.data.decode("utf-8") == "线路,站点\n1路,大同站\n"
+    assert "filename*=UTF-8''" + urllib.parse.quote("公交线路.csv") in response.headers["Content-Disposition"]
