@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import dataclasses
 import datetime
 import json
 import math
@@ -74,22 +75,40 @@ def _with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path="/" + database))
 
 
-def prepare_database(wait: int) -> Path:
-    """Write bench.ini (test.ini on datong_bench), drop the bench databases and let
-    config/setup.sh create and migrate them afresh; returns the ini path. Sessions of
-    someone else on those databases are waited for (`wait` seconds), never cut off."""
+@dataclasses.dataclass(frozen=True)
+class BenchDatabase:
+    """Where a benchmark runs: its own databases, Redis db, site id and work folder."""
+
+    database: str
+    datastore: str
+    redis_db: str
+    site_id: str
+    work_dir: Path
+    settings: tuple[tuple[str, str], ...] = ()
+
+
+SEARCH_BENCH = BenchDatabase(BENCH_DB, BENCH_DATASTORE, "3", "datong_bench", WORK_DIR)
+
+
+def prepare_database(wait: int, bench: BenchDatabase = SEARCH_BENCH) -> Path:
+    """Write bench.ini in the bench's work folder (test.ini on the bench's own databases and
+    Redis db, plus its settings), drop those databases and let config/setup.sh create and
+    migrate them afresh; returns the ini path. Sessions of someone else on those databases
+    are waited for (`wait` seconds), never cut off."""
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep SECRET_KEY
     parser.read(TEST_INI, encoding="utf-8")
     app = parser["app:main"]
-    app["sqlalchemy.url"] = _with_database(app["sqlalchemy.url"], BENCH_DB)
+    app["sqlalchemy.url"] = _with_database(app["sqlalchemy.url"], bench.database)
     for key in ("ckan.datastore.write_url", "ckan.datastore.read_url"):
-        app[key] = _with_database(app[key], BENCH_DATASTORE)
-    app["ckan.site_id"] = "datong_bench"
-    app["ckan.redis.url"] = _with_database(app["ckan.redis.url"], "3")
-    app["ckan.storage_path"] = str(WORK_DIR / "storage")
-    WORK_DIR.mkdir(parents=True, exist_ok=True)
-    ini = WORK_DIR / "bench.ini"
+        app[key] = _with_database(app[key], bench.datastore)
+    app["ckan.site_id"] = bench.site_id
+    app["ckan.redis.url"] = _with_database(app["ckan.redis.url"], bench.redis_db)
+    app["ckan.storage_path"] = str(bench.work_dir / "storage")
+    for key, value in bench.settings:
+        app[key] = value
+    bench.work_dir.mkdir(parents=True, exist_ok=True)
+    ini = bench.work_dir / "bench.ini"
     with ini.open("w", encoding="utf-8") as out:
         parser.write(out)
 
@@ -100,8 +119,8 @@ def prepare_database(wait: int) -> Path:
     else:
         conn.autocommit = True
         with conn.cursor() as cur:
-            wait_for_other_sessions(cur, wait)
-            for name in (BENCH_DB, BENCH_DATASTORE):
+            wait_for_other_sessions(cur, wait, bench)
+            for name in (bench.database, bench.datastore):
                 log(f"dropping database {name} (if it exists)")
                 cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.close()
@@ -111,19 +130,19 @@ def prepare_database(wait: int) -> Path:
     return ini
 
 
-def wait_for_other_sessions(cur: Any, wait: int) -> None:
+def wait_for_other_sessions(cur: Any, wait: int, bench: BenchDatabase) -> None:
     """Block while other sessions use the bench databases; give up after `wait` seconds."""
     deadline = time.monotonic() + wait
     while True:
         cur.execute("""SELECT pid, datname, application_name, state, left(query, 60)
                        FROM pg_stat_activity WHERE datname IN (%s, %s) AND pid <> pg_backend_pid()""",
-                    (BENCH_DB, BENCH_DATASTORE))
+                    (bench.database, bench.datastore))
         sessions = cur.fetchall()
         if not sessions:
             return
         if time.monotonic() >= deadline:
-            raise SystemExit(f"{len(sessions)} other sessions still use {BENCH_DB}; not dropping "
-                             "it under them (psql: SELECT * FROM pg_stat_activity)")
+            raise SystemExit(f"{len(sessions)} other sessions still use {bench.database}; not "
+                             "dropping it under them (psql: SELECT * FROM pg_stat_activity)")
         log(f"waiting for {len(sessions)} other sessions on the bench databases, e.g. "
             f"{sessions[0]}")
         time.sleep(15)
