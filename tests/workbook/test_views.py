@@ -7,6 +7,8 @@ from urllib.parse import unquote
 import openpyxl
 import pytest
 from bs4 import BeautifulSoup
+from ckan.tests import factories as ckan_factories
+from ckan.tests import helpers
 
 from tests.workbook import workbooks as wb
 
@@ -86,3 +88,29 @@ def test_citizen_upload_is_refused(web, site):
 def test_the_menu_links_the_workbook_for_those_who_may_use_it(web, site, who, shown):
     html = page(web, getattr(site, who) if who else None, url="/dataset/")
     assert (html.find("a", href=URL) is not None) is shown
+
+
+def _signed_in_browser(name: str, password: str) -> helpers.CKANTestClient:
+    """A test client keeping its session cookie, signed in through the login form."""
+    browser = helpers._get_test_app().test_client()
+    form = BeautifulSoup(browser.get("/user/login").body, "html.parser")
+    token = form.select_one("input[name=_csrf_token]")["value"]
+    browser.post("/user/login", data={"login": name, "password": password, "_csrf_token": token})
+    return browser
+
+
+def test_a_forged_upload_is_refused_and_changes_nothing(site):
+    editor = ckan_factories.User(password="Datong-test-2026")
+    helpers.call_action("organization_member_create", id=site.transport["id"],
+                        username=editor["name"], role="editor")
+    browser = _signed_in_browser(editor["name"], "Datong-test-2026")
+    form = BeautifulSoup(browser.get(URL).body, "html.parser")
+    token = form.select_one("form.datong-workbook-import input[name=_csrf_token]")["value"]
+    content = wb.build([wb.entry(site.transport, 信息资源名称="跨站伪造的导入")])
+    before = wb.stored()
+    forged = browser.post(f"{URL}import", data={"upload": (io.BytesIO(content), "x.xlsx")}, status=400)
+    assert "请求未通过安全校验（表单已过期，或并非从本站页面提交）" in forged.body
+    assert wb.stored() == before
+    genuine = browser.post(f"{URL}import", data={"upload": (io.BytesIO(content), "x.xlsx"),
+                                                 "_csrf_token": token})
+    assert "新建1条" in genuine.body
