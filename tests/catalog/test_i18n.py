@@ -27,3 +27,17 @@ def test_a_bad_url_name_is_explained_in_chinese(app):
             helpers.call_action("package_create", context={"user": user["name"]},
                                 **factories.entry(owner_org=org["id"], name="Gong Jiao"))
     assert raised.value.error_dict["name"] == ["「网址名称」只能由小写英文字母、数字和 - _ 组成"]
+
+
+@pytest.mark.usefixtures("clean_db", "with_plugins")
+def test_the_entry_form_explains_markdown_in_chinese(app):
+    user = factories.Sysadmin()
+    factories.Organization()
+    page = app.get("/dataset/new", headers={"Authorization": _token(user)}).get_data(as_text=True)
+    assert "可使用" in page and "Markdown 格式</a>" in page
+    assert "You can use" not in page
+
+
+def _token(user: dict) -> str:
+    return helpers.call_action("api_token_create", context={"user": user["name"]},
+                               user=user["name"], name="test")["token"]
