@@ -365,41 +365,46 @@ def datong_related_codes(field: dict[str, Any], schema: dict[str, Any]) -> Valid
     return validator
 
 
-@scheming_validator
-def datong_dataset_name(field: dict[str, Any], schema: dict[str, Any]) -> Validator:
-    """Keep a given URL name; otherwise keep the stored one, or make one from the title's pinyin."""
+def _url_name(stored: Callable[[dict, dict], Any], taken: Callable[[str], bool],
+              fallback: str) -> Validator:
+    """A validator that keeps a given URL name, else the stored object's, else makes a
+    unique one from the title's pinyin."""
 
     def validator(key: tuple, data: dict, errors: dict, context: dict) -> None:
         if not _empty(data.get(key)):
             return
-        package_id = _package_id(data, context)
-        package = model.Package.get(package_id) if package_id else None
-        if package is not None:
-            data[key] = package.name
+        existing = stored(data, context)
+        if existing is not None:
+            data[key] = existing.name
             return
-        base = names.slug(str(data.get(("title",)) or ""), fallback="dataset")
-        data[key] = names.unique(base, lambda name: model.Package.get(name) is not None)
+        base = names.slug(str(data.get(("title",)) or ""), fallback=fallback)
+        data[key] = names.unique(base, taken)
 
     return validator
+
+
+def _stored_package(data: dict, context: dict) -> model.Package | None:
+    package_id = _package_id(data, context)
+    return model.Package.get(package_id) if package_id else None
+
+
+def _stored_group(data: dict, context: dict) -> model.Group | None:
+    group = context.get("group")
+    if group is None and not _empty(data.get(("id",))):
+        group = model.Group.get(str(data[("id",)]))
+    return group
+
+
+@scheming_validator
+def datong_dataset_name(field: dict[str, Any], schema: dict[str, Any]) -> Validator:
+    """Keep a given URL name; otherwise keep the stored one, or make one from the title's pinyin."""
+    return _url_name(_stored_package, lambda name: model.Package.get(name) is not None, "dataset")
 
 
 @scheming_validator
 def datong_organization_name(field: dict[str, Any], schema: dict[str, Any]) -> Validator:
     """Keep a given URL name; otherwise keep the stored one, or make one from the title's pinyin."""
-
-    def validator(key: tuple, data: dict, errors: dict, context: dict) -> None:
-        if not _empty(data.get(key)):
-            return
-        group = context.get("group")
-        if group is None and not _empty(data.get(("id",))):
-            group = model.Group.get(str(data[("id",)]))
-        if group is not None:
-            data[key] = group.name
-            return
-        base = names.slug(str(data.get(("title",)) or ""), fallback="organization")
-        data[key] = names.unique(base, lambda name: model.Group.get(name) is not None)
-
-    return validator
+    return _url_name(_stored_group, lambda name: model.Group.get(name) is not None, "organization")
 
 
 @scheming_validator
