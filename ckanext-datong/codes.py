@@ -8,11 +8,12 @@ transaction-scoped advisory lock so that concurrent creates cannot take the same
 from __future__ import annotations
 
 import re
-import zlib
 
 import sqlalchemy as sa
 
 import ckan.model as model
+
+from ckanext.datong import locks
 
 CLASS_PATH = re.compile(r"[1-3]\d{5}(\d{2,3})?")
 SEQUENCE_DIGITS = 5
@@ -26,12 +27,8 @@ def provider_prefix(region_code: str, dept_code: str) -> str:
 def next_code(class_path: str, prefix: str) -> str:
     """A new code for an entry of `class_path` from the provider whose 后段码 starts with
     `prefix`; raises OverflowError when the provider's 99,999 sequence numbers are used."""
-    session = model.Session
-    session.execute(
-        sa.text("SELECT pg_advisory_xact_lock(:key)"),
-        {"key": zlib.crc32(f"datong-resource-code:{prefix}".encode())},
-    )
-    highest = session.execute(
+    locks.transaction_lock(f"datong-resource-code:{prefix}")
+    highest = model.Session.execute(
         sa.text(
             "SELECT max(right(value, :digits)) FROM package_extra "
             "WHERE key = 'resource_code' AND split_part(value, '/', 2) LIKE :prefix "

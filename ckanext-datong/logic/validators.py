@@ -16,7 +16,7 @@ import ckan.model as model
 from ckan.lib.navl.dictization_functions import StopOnError, missing
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.datong import codes, names, uscc, vocabulary
+from ckanext.datong import codes, locks, names, uscc, vocabulary
 from ckanext.datong import config as datong_config
 
 __all__ = [
@@ -368,7 +368,9 @@ def datong_related_codes(field: dict[str, Any], schema: dict[str, Any]) -> Valid
 def _url_name(stored: Callable[[dict, dict], Any], taken: Callable[[str], bool],
               fallback: str) -> Validator:
     """A validator that keeps a given URL name, else the stored object's, else makes a
-    unique one from the title's pinyin."""
+    unique one from the title's pinyin. Creates with the same title in concurrent
+    transactions (two harvest fetch consumers) take turns on the name, so the second
+    sees the first's and takes the next suffix."""
 
     def validator(key: tuple, data: dict, errors: dict, context: dict) -> None:
         if not _empty(data.get(key)):
@@ -378,6 +380,7 @@ def _url_name(stored: Callable[[dict, dict], Any], taken: Callable[[str], bool],
             data[key] = existing.name
             return
         base = names.slug(str(data.get(("title",)) or ""), fallback=fallback)
+        locks.transaction_lock(f"datong-url-name:{fallback}:{base}")
         data[key] = names.unique(base, taken)
 
     return validator

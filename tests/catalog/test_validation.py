@@ -208,3 +208,33 @@ def test_non_text_values_are_refused(org):
 def test_an_unknown_item_attribute_is_a_validation_error(org, field):
     errors = errors_of(**factories.entry(owner_org=org["id"], items=[{**ITEM, field: "全部"}]))
     assert errors["items"][0][field][0].startswith("「")
+
+
+def test_concurrent_creates_with_one_title_get_distinct_names_and_codes(org):
+    """Two writers at once (e.g. two harvest fetch consumers) take turns on the generated
+    name and code instead of both taking the same one."""
+    import threading
+
+    from ckan import model
+
+    barrier, results, failures = threading.Barrier(2), [], []
+    entry = factories.entry(title="同时创建的信息资源", owner_org=org["id"])
+
+    def create_in_own_session() -> None:
+        try:
+            barrier.wait()
+            results.append(create(**dict(entry)))
+        except Exception as error:  # reported below, with the test's assertion
+            failures.append(error)
+        finally:
+            model.Session.remove()
+
+    threads = [threading.Thread(target=create_in_own_session) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert sorted(r["name"] for r in results) == ["tongshi-chuangjian-de-xinxi-ziyuan",
+                                                  "tongshi-chuangjian-de-xinxi-ziyuan-2"]
+    assert len({r["resource_code"] for r in results}) == 2
