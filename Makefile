@@ -1,6 +1,7 @@
 # The two commands of the README, for a fresh Debian/Ubuntu machine:
 #   make run    set up PostgreSQL, Redis, the virtualenv, the databases and the demo data,
-#               then serve the portal on http://127.0.0.1:5000
+#               then serve the portal on http://127.0.0.1:5000 with the harvest consumers,
+#               the jobs worker and the periodic harvest runner
 #   make test   the same setup on the test databases, then the whole test suite
 SHELL := /bin/bash
 CKAN := .venv/bin/ckan
@@ -9,9 +10,10 @@ TEST_INI := config/test.ini
 
 .PHONY: run test setup services venv browser bench
 
+# The harvest gather and fetch consumers, the jobs worker and a periodic `ckan harvester run`
+# run beside the web server (logs in var/log/); Ctrl-C stops them all (config/serve.sh).
 run: setup
-	@echo "==> serving the portal on http://127.0.0.1:5000 (Ctrl-C stops it)"
-	$(CKAN) -c $(DEV_INI) run --host 127.0.0.1 --port 5000 --threaded
+	config/serve.sh $(DEV_INI) 127.0.0.1 5000
 
 setup: services venv $(DEV_INI)
 	config/setup.sh database $(DEV_INI)

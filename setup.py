@@ -29,6 +29,8 @@ setup(
         "ckanext-scheming==3.1.0",
         "ckanext-harvest==1.6.3",
         "ckanext-dcat==2.4.4",
+        "charset-normalizer==3.3.2",
+        "ijson==3.6.0",
         "luqum==1.0.0",
         "openpyxl==3.1.5",
         "pypinyin==0.55.0",
@@ -59,6 +61,10 @@ setup(
     entry_points={
         "ckan.plugins": [
             "datong = ckanext.datong.plugin:DatongPlugin",
+            "datong_json = ckanext.datong.harvesters.json:DatongJsonHarvester",
+            "datong_table = ckanext.datong.harvesters.table:DatongTableHarvester",
+            "datong_ckan = ckanext.datong.harvesters.ckan:DatongCkanHarvester",
+            "datong_dcat = ckanext.datong.harvesters.dcat:DatongDcatHarvester",
         ],
     },
     zip_safe=False,

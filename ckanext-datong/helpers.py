@@ -6,6 +6,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 
 from ckanext.datong import vocabulary
+from ckanext.datong.harvesters.base import datong_harvest_origin
 from ckanext.datong.pages import (
     datong_display_value,
     datong_download_notice,
@@ -24,7 +25,8 @@ __all__ = [
     "datong_provider_code",
     "datong_download_state",
     "datong_download_notice",
-    "datong_can_use_workbook",
+    "datong_may",
+    "datong_harvest_origin",
 ]
 
 
@@ -39,14 +41,13 @@ def datong_organization_regions(field: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in vocabulary.choices("regions") if c["value"] not in scope_only]
 
 
-def datong_can_use_workbook() -> bool:
-    """Whether the signed-in user may export or import catalog workbooks (the menu link)."""
+def datong_may(*actions: str) -> bool:
+    """Whether the signed-in user passes the auth check of any of `actions` (menu links)."""
     if not tk.current_user.is_authenticated:
         return False
-    context = {"user": tk.current_user.name}
-    for action in ("datong_catalog_import", "datong_catalog_export"):
+    for action in actions:
         try:
-            tk.check_access(action, dict(context), {})
+            tk.check_access(action, {"user": tk.current_user.name}, {})
             return True
         except tk.NotAuthorized:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ckanext.datong.facets import package_search
 from ckanext.datong.logic.access_actions import package_list
 from ckanext.datong.logic.catalog import package_create, package_update
+from ckanext.datong.logic.harvest_overview import datong_harvest_overview
 from ckanext.datong.logic.workbook import (
     datong_catalog_export,
     datong_catalog_import,
@@ -18,4 +19,5 @@ __all__: list[str] = [
     "datong_catalog_export",
     "datong_catalog_import",
     "datong_catalog_import_status",
+    "datong_harvest_overview",
 ]

@@ -7,6 +7,8 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthFunction, AuthResult, Context
 
 from ckanext.datong import access
+from ckanext.datong.harvesters.protect import package_patch, package_update
+from ckanext.datong.logic.harvest_auth import datong_harvest_overview
 from ckanext.datong.logic.workbook_auth import (
     datong_catalog_export,
     datong_catalog_import,
@@ -23,6 +25,9 @@ __all__: list[str] = [
     "datong_catalog_export",
     "datong_catalog_import",
     "datong_catalog_import_status",
+    "datong_harvest_overview",
+    "package_update",
+    "package_patch",
 ]
 
 RESOURCE_SEARCH_MESSAGE = "资源检索仅对数据主管部门开放，请使用数据目录检索"

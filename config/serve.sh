@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Serve the portal with everything a registered harvest source needs to run by itself:
+#   config/serve.sh INI [HOST] [PORT]
+# Starts in the background, each in its own process group with its log in var/log/:
+#   harvest-gather  ckanext-harvest's gather consumer (lists a source's entries)
+#   harvest-fetch   ckanext-harvest's fetch consumer (imports each entry)
+#   jobs-worker     CKAN's background jobs (large workbook imports, ...)
+#   harvest-run     `ckan harvester run` every HARVEST_RUN_INTERVAL seconds (default 60):
+#                   starts the jobs that are due by their source's frequency and marks
+#                   finished jobs finished
+# then serves CKAN (its output on the terminal). Ctrl-C, or the server ending, stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ini=${1:?usage: config/serve.sh INI [HOST] [PORT]}
+host=${2:-127.0.0.1}
+port=${3:-5000}
+interval=${HARVEST_RUN_INTERVAL:-60}
+ckan=.venv/bin/ckan
+logs=var/log
+mkdir -p "$logs"
+
+pids=()
+background() {  # name command...
+  local name=$1; shift
+  setsid "$@" >>"$logs/$name.log" 2>&1 &
+  pids+=("$!")
+  printf '==> %-15s pid %-7s log %s\n' "$name" "$!" "$logs/$name.log"
+}
+
+stop() {
+  trap - EXIT INT TERM
+  printf '==> stopping the server, the harvest consumers, the jobs worker and the harvest runner\n'
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+background harvest-gather "$ckan" -c "$ini" harvester gather-consumer
+background harvest-fetch "$ckan" -c "$ini" harvester fetch-consumer
+background jobs-worker "$ckan" -c "$ini" jobs worker
+background harvest-run bash -c '
+  while true; do
+    echo "$(date -u +%FT%TZ) ckan harvester run"
+    "$0" -c "$1" harvester run || echo "$(date -u +%FT%TZ) ckan harvester run failed" >&2
+    sleep "$2"
+  done' "$ckan" "$ini" "$interval"
+
+printf '==> serving the portal on http://%s:%s (Ctrl-C stops it and the processes above)\n' "$host" "$port"
+# In the background too, so that a signal to this script is handled at once (bash defers
+# traps while a foreground command runs); its output stays on the terminal.
+setsid "$ckan" -c "$ini" run --host "$host" --port "$port" --threaded &
+pids+=("$!")
+wait "$!"
