@@ -87,7 +87,7 @@ class DatongTableHarvester(DatongHarvester):
             if prefix.startswith(reader.ZIP_MAGIC):
                 yield from _workbook_entries(path, config, source_url)
             else:
-                problem = reader._not_a_workbook(prefix) if prefix.startswith((reader.OLE_MAGIC, b"%PDF")) else None
+                problem = reader.not_a_workbook(prefix) if prefix.startswith((reader.OLE_MAGIC, b"%PDF")) else None
                 if problem:
                     raise SourceError(f"来源“{source_url}”：{problem}")
                 rows = _csv_rows(path, prefix, config, source_url)
@@ -182,13 +182,7 @@ def _workbook_entries(path: str, config: dict[str, Any], url: str) -> Iterator[R
 
 def _sheet_rows(sheet: Any, url: str) -> Rows:
     try:
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        headings = [layout.cell_text(value) for value in next(rows, ())]
-        for number, values in enumerate(rows, start=2):
-            cells = {heading: value for heading, value in zip(headings, values) if heading}
-            if any(layout.cell_text(value) for value in cells.values()):
-                yield number, cells
+        yield from reader.sheet_rows(sheet)
     except Exception as error:  # broken sheet XML surfaces as many kinds of errors
         log.info("unreadable sheet at %s: %r", url, error)
         raise SourceError(f"来源“{url}”：{_UNREADABLE}") from error

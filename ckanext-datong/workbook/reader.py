@@ -80,7 +80,7 @@ def _utf16(name: str) -> bytes:
     return name.encode("utf-16-le")
 
 
-def _not_a_workbook(data: bytes) -> str | None:
+def not_a_workbook(data: bytes) -> str | None:
     """Why `data` is not an xlsx file, when its first bytes already tell."""
     if not data:
         return "文件是空的（0字节），不是 Excel 工作簿"
@@ -153,7 +153,7 @@ def _archive_problem(data: bytes) -> str | None:
 
 
 def _open(data: bytes) -> Any:
-    problem = _not_a_workbook(data) or _archive_problem(data)
+    problem = not_a_workbook(data) or _archive_problem(data)
     if problem:
         raise WorkbookRejected([problem])
     try:
@@ -297,13 +297,20 @@ def read(data: bytes) -> Workbook:
 
 def _rows(book: Any, name: str) -> Iterator[Row]:
     sheet = book[next(n for n in book.sheetnames if n.strip() == name)]
+    for number, cells in sheet_rows(sheet):
+        yield Row(name, number, cells)
+
+
+def sheet_rows(sheet: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(row number, {heading: value}) of each non-blank row under a sheet's heading row,
+    read as a stream (a read-only openpyxl sheet)."""
     sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
     headings = [layout.cell_text(value) for value in next(rows, ())]
     for number, values in enumerate(rows, start=2):
         cells = {heading: value for heading, value in zip(headings, values) if heading}
         if any(layout.cell_text(value) for value in cells.values()):
-            yield Row(name, number, cells)
+            yield number, cells
 
 
 def garbled(text: str) -> bool:
