@@ -102,6 +102,14 @@ def validate_common(config: dict[str, Any]) -> None:
             raise ValueError(f"{key} 应为不小于 {low} 的数字")
 
 
+def check_keys(config: dict[str, Any], own_keys: tuple[str, ...]) -> None:
+    """ValueError (Chinese) naming the config keys neither the harvester nor the base knows."""
+    unknown = sorted(set(config) - set(own_keys) - set(COMMON_KEYS))
+    if unknown:
+        known = "、".join(own_keys + COMMON_KEYS)
+        raise ValueError(f"来源配置中有无法识别的键：{'、'.join(unknown)}（可用的键：{known}）")
+
+
 def error_text(error_dict: Any) -> str:
     """The Chinese messages of a ValidationError's error_dict, flattened and joined."""
     messages: list[str] = []

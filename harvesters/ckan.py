@@ -21,7 +21,10 @@ import urllib.parse
 from typing import Any, Callable, Iterator
 
 from ckanext.datong.harvesters import remote
-from ckanext.datong.harvesters.base import DatongHarvester, RemoteEntry, SourceError, parse_config, stable_guid
+from ckanext.datong.harvesters.base import (
+    DatongHarvester, RemoteEntry, SourceError, check_keys, parse_config, stable_guid,
+    validate_common,
+)
 
 OWN_KEYS = ("organizations", "groups", "rows", "defaults", "api_token")
 SKIPPED_FIELDS = ("name", "owner_org")  # the local site names the entry; the source's department owns it
@@ -40,7 +43,8 @@ class DatongCkanHarvester(DatongHarvester):
 
     def validate_config(self, config: str) -> str:
         parsed = parse_config(config)
-        remote.check_keys(parsed, OWN_KEYS)
+        validate_common(parsed)
+        check_keys(parsed, OWN_KEYS)
         for key in ("organizations", "groups"):
             names = parsed.get(key, [])
             if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):

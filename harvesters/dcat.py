@@ -29,7 +29,10 @@ from typing import Any, Callable, Iterator
 from ckanext.dcat.processors import RDFParser
 
 from ckanext.datong.harvesters import remote
-from ckanext.datong.harvesters.base import DatongHarvester, RemoteEntry, SourceError, parse_config, stable_guid
+from ckanext.datong.harvesters.base import (
+    DatongHarvester, RemoteEntry, SourceError, check_keys, parse_config, stable_guid,
+    validate_common,
+)
 
 OWN_KEYS = ("defaults", "format", "max_pages", "follow_pages", "truncate")
 REQUIRED_DEFAULTS = ("resource_class", "industry_domain", "catalog_format", "share_type", "open_type",
@@ -64,7 +67,8 @@ class DatongDcatHarvester(DatongHarvester):
 
     def validate_config(self, config: str) -> str:
         parsed = parse_config(config)
-        remote.check_keys(parsed, OWN_KEYS)
+        validate_common(parsed)
+        check_keys(parsed, OWN_KEYS)
         remote.catalog_defaults(parsed, REQUIRED_DEFAULTS)
         if parsed.get("format", "turtle") not in FORMATS:
             raise ValueError(f"format 应为 {'、'.join(FORMATS)} 之一")

@@ -28,10 +28,10 @@ import ijson
 
 from ckanext.datong.harvesters import http, mapping
 from ckanext.datong.harvesters.base import (
-    COMMON_KEYS, DatongHarvester, RemoteEntry, SourceError, parse_config, stable_guid, validate_common,
+    DatongHarvester, RemoteEntry, SourceError, check_keys, parse_config, stable_guid, validate_common,
 )
 
-KEYS = {"records", "fields", "guid", "provider", "origin_url", "next", "paging", "max_pages"} | set(COMMON_KEYS)
+OWN_KEYS = ("records", "fields", "guid", "provider", "origin_url", "next", "paging", "max_pages")
 PAGING_KEYS = {"param", "start", "size_param", "size"}
 MAX_PAGES = 1000
 
@@ -49,9 +49,7 @@ class DatongJsonHarvester(DatongHarvester):
     def validate_config(self, config: str) -> str:
         parsed = parse_config(config)
         validate_common(parsed)
-        unknown = set(parsed) - KEYS
-        if unknown:
-            raise ValueError(f"来源配置中有无法识别的键：{'、'.join(sorted(unknown))}")
+        check_keys(parsed, OWN_KEYS)
         mapping.check(parsed.get("fields"))
         for key in ("records", "provider", "origin_url", "next"):
             if key in parsed and not isinstance(parsed[key], str):

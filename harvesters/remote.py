@@ -9,7 +9,6 @@ from typing import Any, Iterator
 from ckanext.scheming.helpers import scheming_get_dataset_schema
 
 from ckanext.datong.harvesters import http
-from ckanext.datong.harvesters.base import COMMON_KEYS
 
 NOT_DEFAULTABLE = ("name", "owner_org", "resource_code")
 """Fields a default may not fill: they identify an entry, so one value cannot serve them all."""
@@ -23,14 +22,6 @@ def dataset_fields() -> list[str]:
 def resource_fields() -> list[str]:
     """The field names of a catalog entry's resources."""
     return [field["field_name"] for field in scheming_get_dataset_schema("dataset")["resource_fields"]]
-
-
-def check_keys(config: dict[str, Any], own_keys: tuple[str, ...]) -> None:
-    """ValueError (Chinese) naming the config keys neither the harvester nor the base knows."""
-    unknown = sorted(set(config) - set(own_keys) - set(COMMON_KEYS))
-    if unknown:
-        known = "、".join(own_keys + COMMON_KEYS)
-        raise ValueError(f"来源配置中有不认识的键：{'、'.join(unknown)}（可用的键：{known}）")
 
 
 def catalog_defaults(config: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:

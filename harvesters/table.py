@@ -32,12 +32,12 @@ import openpyxl
 
 from ckanext.datong.harvesters import http, mapping
 from ckanext.datong.harvesters.base import (
-    COMMON_KEYS, DatongHarvester, RemoteEntry, SourceError, parse_config, stable_guid, validate_common,
+    DatongHarvester, RemoteEntry, SourceError, check_keys, parse_config, stable_guid, validate_common,
 )
 from ckanext.datong.workbook import layout, reader
 
 log = logging.getLogger(__name__)
-KEYS = {"fields", "sheet", "guid", "provider", "origin_url", "encoding", "delimiter"} | set(COMMON_KEYS)
+OWN_KEYS = ("fields", "sheet", "guid", "provider", "origin_url", "encoding", "delimiter")
 PREFIX = 64 * 1024
 CHINESE_ENCODINGS = {"gbk": "gb18030", "gb2312": "gb18030", "gb18030": "gb18030", "hz": "gb18030"}
 
@@ -58,9 +58,7 @@ class DatongTableHarvester(DatongHarvester):
     def validate_config(self, config: str) -> str:
         parsed = parse_config(config)
         validate_common(parsed)
-        unknown = set(parsed) - KEYS
-        if unknown:
-            raise ValueError(f"来源配置中有无法识别的键：{'、'.join(sorted(unknown))}")
+        check_keys(parsed, OWN_KEYS)
         if "fields" in parsed:
             mapping.check(parsed["fields"])
         for key in ("sheet", "provider", "origin_url", "encoding", "delimiter"):

@@ -168,7 +168,7 @@ def test_site_root_and_filter_query() -> None:
     ({"rows": 0}, "rows"),
     ({"defaults": {"owner_org": "x"}}, "owner_org"),
     ({"defaults": {"no_such_field": "x"}}, "no_such_field"),
-    ({"orgs": ["a"]}, "不认识的键"),
+    ({"orgs": ["a"]}, "无法识别的键"),
 ])
 def test_bad_configs_are_refused_in_chinese(harvest, config, fragment) -> None:
     with pytest.raises(ValueError) as error:
