@@ -37,6 +37,11 @@ def _in_chinese(result: AuthResult) -> AuthResult:
     return result if result.get("success") else {"success": False, "msg": access.NOT_VISIBLE_MESSAGE}
 
 
+def _and_files(result: AuthResult, context: Context, resource_ids: list[str]) -> AuthResult:
+    """CKAN's answer, narrowed by the file decision for every resource read."""
+    return access.file_auth(context, resource_ids) if result.get("success") else result
+
+
 @tk.chained_auth_function
 @tk.auth_allow_anonymous_access
 def package_show(next_auth: AuthFunction, context: Context, data_dict: dict[str, Any]) -> AuthResult:
@@ -57,10 +62,8 @@ def resource_show(next_auth: AuthFunction, context: Context, data_dict: dict[str
 def datastore_search(next_auth: AuthFunction, context: Context,
                      data_dict: dict[str, Any]) -> AuthResult:
     """Reading DataStore rows is downloading the file: the file decision must allow it."""
-    result = next_auth(context, data_dict)
-    if not result.get("success"):
-        return result
-    return access.file_auth(context, [data_dict.get("resource_id") or data_dict.get("id") or ""])
+    return _and_files(next_auth(context, data_dict), context,
+                      [data_dict.get("resource_id") or data_dict.get("id") or ""])
 
 
 @tk.chained_auth_function
@@ -68,10 +71,8 @@ def datastore_search(next_auth: AuthFunction, context: Context,
 def datastore_info(next_auth: AuthFunction, context: Context,
                    data_dict: dict[str, Any]) -> AuthResult:
     """The columns of a DataStore table come with the file."""
-    result = next_auth(context, data_dict)
-    if not result.get("success"):
-        return result
-    return access.file_auth(context, [data_dict.get("id") or data_dict.get("resource_id") or ""])
+    return _and_files(next_auth(context, data_dict), context,
+                      [data_dict.get("id") or data_dict.get("resource_id") or ""])
 
 
 @tk.chained_auth_function
@@ -79,10 +80,7 @@ def datastore_info(next_auth: AuthFunction, context: Context,
 def datastore_search_sql(next_auth: AuthFunction, context: Context,
                          data_dict: dict[str, Any]) -> AuthResult:
     """Every table an SQL query reads must be a file the caller may download."""
-    result = next_auth(context, data_dict)
-    if not result.get("success"):
-        return result
-    return access.file_auth(context, context.get("table_names") or [])
+    return _and_files(next_auth(context, data_dict), context, context.get("table_names") or [])
 
 
 @tk.chained_auth_function
