@@ -66,6 +66,9 @@ setup(
             "datong_ckan = ckanext.datong.harvesters.ckan:DatongCkanHarvester",
             "datong_dcat = ckanext.datong.harvesters.dcat:DatongDcatHarvester",
         ],
+        "ckan.rdf.profiles": [
+            "datong_catalog = ckanext.datong.dcat_profile:DatongCatalogProfile",
+        ],
     },
     zip_safe=False,
 )

@@ -30,6 +30,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence
 
 import ckan.authz as authz
 import ckan.model as model
+import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan.lib.plugins import DefaultPermissionLabels
@@ -238,6 +239,75 @@ def visible_packages(who: Viewer) -> Optional[sa.sql.ColumnElement]:
     return sa.or_(*seen)
 
 
+def may_see(who: Viewer, package: model.Package) -> bool:
+    """Whether `who` may see the entry (CKAN's label rule: one label in common)."""
+    if who.sysadmin:
+        return True
+    return bool(set(dataset_labels(package)) & set(user_labels(who.user)))
+
+
+def _reference_sources() -> list[sa.sql.Select]:
+    """Queries mapping an id to the entry it belongs to: the entry itself, its resources and
+    their views, and (with their plugins) its activities and harvest objects."""
+    value = sa.bindparam("value")
+    sources = [
+        sa.select(model.package_table.c.id).where(model.package_table.c.id == value),
+        sa.select(model.resource_table.c.package_id).where(model.resource_table.c.id == value),
+        sa.select(model.resource_table.c.package_id).join(
+            model.resource_view_table,
+            model.resource_view_table.c.resource_id == model.resource_table.c.id,
+        ).where(model.resource_view_table.c.id == value),
+    ]
+    if plugins.plugin_loaded("activity"):
+        sources.append(sa.text(
+            "SELECT object_id FROM activity WHERE id = :value AND activity_type LIKE '%package'"))
+    if plugins.plugin_loaded("harvest"):
+        sources.append(sa.text(
+            "SELECT coalesce(package_id, harvest_source_id) FROM harvest_object WHERE id = :value"))
+    return sources
+
+
+def referenced_entry(value: str, by_name: bool) -> Optional[model.Package]:
+    """The entry an id (of an entry, resource, resource view, activity or harvest object)
+    refers to, or with `by_name` an entry's URL name; None when nothing matches."""
+    for source in _reference_sources():
+        package_id = model.Session.execute(source, {"value": value}).scalar()
+        if package_id:
+            return model.Package.get(package_id)
+    if by_name:
+        return model.Package.by_name(value)
+    return None
+
+
+def seen_entries(who: Viewer) -> Optional[sa.sql.ColumnElement]:
+    """A condition on the package table keeping the active entries `who` may see, private
+    ones by CKAN's rule (members of the owning organization), the others by audience; None
+    for sysadmins, who see all."""
+    if who.sysadmin:
+        return None
+    table = model.package_table
+    shown = table.c.private.is_(False)
+    audience_filter = visible_packages(who)
+    if audience_filter is not None:
+        shown = sa.and_(shown, audience_filter)
+    if who.org_ids:
+        shown = sa.or_(shown, sa.and_(table.c.private.is_(True),
+                                      table.c.owner_org.in_(list(who.org_ids))))
+    return sa.and_(table.c.state == model.State.ACTIVE, shown)
+
+
+def relabel_history(package_id: str) -> None:
+    """Give every activity of an entry the labels the entry has now: CKAN stores an
+    activity's labels when it is written, so a re-classified entry's history would stay
+    readable by whoever could read it then. Runs in the caller's transaction."""
+    package = model.Package.get(package_id)
+    if package is None or not plugins.plugin_loaded("activity"):
+        return
+    model.Session.execute(
+        sa.text("UPDATE activity SET permission_labels = :labels WHERE object_id = :id"),
+        {"labels": dataset_labels(package), "id": package.id})
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -300,6 +370,11 @@ def redact_dataset(context: Context, pkg_dict: dict[str, Any]) -> None:
     if context.get("ignore_auth"):
         return  # indexing, internal reads
     _redact(viewer_from_context(context), pkg_dict, bool(context.get("for_view")))
+
+
+def redact_entry(who: Viewer, pkg_dict: dict[str, Any]) -> None:
+    """An entry dict from elsewhere (an activity) as package_show shows it to `who`."""
+    _redact(who, pkg_dict, for_view=False)
 
 
 def _redact(who: Viewer, pkg_dict: dict[str, Any], for_view: bool) -> None:
@@ -399,10 +474,15 @@ def redact_search_results(search_results: dict[str, Any]) -> dict[str, Any]:
 
 def _redact_fields(who: Viewer, result: dict[str, Any]) -> None:
     """A result of chosen index fields (`fl`): the whole-dict fields are redacted like
-    package_show output; resource URLs are kept only when every file may be downloaded."""
+    package_show output, the grade and 信息项 fields dropped for those who may not see
+    grades; resource URLs are kept only when every file may be downloaded."""
+    if not can_see_grade(who):
+        hide_grading(result)
     for key in ("data_dict", "validated_data_dict"):
         if isinstance(result.get(key), str):
             whole = json.loads(result[key])
+            for nested in ("data_dict", "validated_data_dict"):  # index copies inside a copy
+                whole.pop(nested, None)
             _redact(who, whole, for_view=False)
             result[key] = json.dumps(whole, ensure_ascii=False)
     if "res_url" in result:

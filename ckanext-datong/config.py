@@ -63,3 +63,23 @@ def workbook_max_upload_bytes() -> int:
 def workbook_background_threshold() -> int:
     """Workbooks with more catalog entries than this are imported by a background job."""
     return tk.asint(tk.config.get("ckanext.datong.workbook.background_threshold"))
+
+
+def login_max_failures_per_account() -> int:
+    """Failed sign-ins of one account before it is locked for the lockout period."""
+    return tk.asint(tk.config.get("ckanext.datong.login.max_failures_per_account"))
+
+
+def login_max_failures_per_address() -> int:
+    """Failed sign-ins from one address before it is locked for the lockout period."""
+    return tk.asint(tk.config.get("ckanext.datong.login.max_failures_per_address"))
+
+
+def login_lockout_seconds() -> int:
+    """How long failures are counted, and how long a lockout lasts, in seconds."""
+    return tk.asint(tk.config.get("ckanext.datong.login.lockout_minutes")) * 60
+
+
+def login_address_header() -> str:
+    """The header holding the client's address behind a reverse proxy; empty: none."""
+    return tk.config.get("ckanext.datong.login.address_header") or ""

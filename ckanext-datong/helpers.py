@@ -5,7 +5,8 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.datong import vocabulary
+from ckanext.datong import access, vocabulary
+from ckanext.datong.logic import listings
 from ckanext.datong.harvesters.base import datong_harvest_origin
 from ckanext.datong.pages import (
     datong_display_value,
@@ -27,6 +28,8 @@ __all__ = [
     "datong_download_notice",
     "datong_may",
     "datong_harvest_origin",
+    "get_featured_organizations",
+    "get_featured_groups",
 ]
 
 
@@ -52,3 +55,31 @@ def datong_may(*actions: str) -> bool:
         except tk.NotAuthorized:
             continue
     return False
+
+
+def _as_seen(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Featured organizations or groups as the visitor may see them: CKAN reads them with
+    auth ignored, so their entries (and counts) would include hidden ones, unredacted."""
+    who = access.current_viewer()
+    if who.sysadmin:
+        return groups
+    for group in groups:
+        packages = group.get("packages") or []
+        kept = listings.seen_ids(who, [package["id"] for package in packages])
+        group["packages"] = [package for package in packages if package["id"] in kept]
+        for package in group["packages"]:
+            access.redact_entry(who, package)
+        listings.recount(who, group)
+    return groups
+
+
+@tk.chained_helper
+def get_featured_organizations(next_helper: Any, count: int = 1) -> list[dict[str, Any]]:
+    """The home page's featured organizations, with only the entries the visitor may see."""
+    return _as_seen(next_helper(count))
+
+
+@tk.chained_helper
+def get_featured_groups(next_helper: Any, count: int = 1) -> list[dict[str, Any]]:
+    """The home page's featured groups, with only the entries the visitor may see."""
+    return _as_seen(next_helper(count))

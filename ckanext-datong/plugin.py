@@ -8,7 +8,8 @@ import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.datong import access, facets, search, uploads
+from ckanext.datong import access, facets, search, signin, uploads
+from ckanext.datong.logic import action
 from ckanext.datong import config as datong_config
 
 
@@ -17,7 +18,7 @@ from ckanext.datong import config as datong_config
 @tk.blanket.validators
 @tk.blanket.helpers
 @tk.blanket.auth_functions
-@tk.blanket.actions
+@tk.blanket.actions(action.get_actions)
 @tk.blanket.blueprints
 class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
@@ -27,6 +28,7 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IUploader, inherit=True)
     p.implements(p.IResourceController, inherit=True)
+    p.implements(p.IAuthenticator, inherit=True)
 
     # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
@@ -46,6 +48,12 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         return facets.index_fields(pkg_dict)
 
+    def after_dataset_update(self, context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
+        access.relabel_history(pkg_dict["id"])
+
+    def after_dataset_delete(self, context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
+        access.relabel_history(pkg_dict["id"])
+
     def after_dataset_show(self, context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
         access.redact_dataset(context, pkg_dict)
 
@@ -62,6 +70,13 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
         self, facets_dict: dict[str, Any], organization_type: str, package_type: str | None
     ) -> dict[str, Any]:
         return facets.dataset_facets(facets_dict)
+
+    # IAuthenticator
+    def login(self) -> Any:
+        return signin.refusal()
+
+    def authenticate(self, identity: dict[str, Any]) -> Any:
+        return signin.authenticate(identity)
 
     # IUploader
     def get_resource_uploader(self, data_dict: dict[str, Any]) -> uploads.ResourceUpload:

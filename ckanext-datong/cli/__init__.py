@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ckanext.datong.cli.access import access
 from ckanext.datong.cli.demo import demo
 from ckanext.datong.cli.search import search
 
@@ -14,5 +15,6 @@ def datong() -> None:
     """Commands of the Datong public-data portal."""
 
 
+datong.add_command(access)
 datong.add_command(demo)
 datong.add_command(search)

@@ -7,7 +7,13 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthFunction, AuthResult, Context
 
 from ckanext.datong import access
-from ckanext.datong.harvesters.protect import package_patch, package_update
+from ckanext.datong.harvesters.protect import (
+    harvest_log_list,
+    harvest_object_list,
+    harvest_object_show,
+    package_patch,
+    package_update,
+)
 from ckanext.datong.logic.harvest_auth import datong_harvest_overview
 from ckanext.datong.logic.workbook_auth import (
     datong_catalog_export,
@@ -28,6 +34,11 @@ __all__: list[str] = [
     "datong_harvest_overview",
     "package_update",
     "package_patch",
+    "harvest_object_show",
+    "harvest_object_list",
+    "harvest_log_list",
+    "organization_create",
+    "group_create",
 ]
 
 RESOURCE_SEARCH_MESSAGE = "资源检索仅对数据主管部门开放，请使用数据目录检索"
@@ -92,3 +103,20 @@ def resource_search(next_auth: AuthFunction, context: Context,
     if not access.viewer_from_context(context).authority:
         return {"success": False, "msg": RESOURCE_SEARCH_MESSAGE}
     return next_auth(context, data_dict)
+
+
+CREATE_GROUP_MESSAGE = "只有数据主管部门可以新建部门、县区或专题"
+
+
+def _authority_only(next_auth: AuthFunction, context: Context,
+                    data_dict: dict[str, Any]) -> AuthResult:
+    """Organizations (departments, counties) and groups are created by the data authority
+    (sysadmins pass every check): a member of any organization is a government user, so an
+    organization a citizen could create would open government data to them."""
+    if not access.viewer_from_context(context).authority:
+        return {"success": False, "msg": CREATE_GROUP_MESSAGE}
+    return next_auth(context, data_dict)
+
+
+organization_create = tk.chained_auth_function(_authority_only)
+group_create = tk.chained_auth_function(_authority_only)

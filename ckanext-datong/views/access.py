@@ -1,7 +1,9 @@
-"""The download guard: every file endpoint asks ckanext.datong.access before CKAN serves it."""
+"""The page guards: a page naming an entry the visitor may not see answers exactly as for an
+entry that does not exist, and every file endpoint asks ckanext.datong.access before CKAN
+serves the file."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, jsonify, request
@@ -11,6 +13,50 @@ from ckanext.datong import access
 datong_access = Blueprint("datong_access", __name__)
 
 DATASTORE_DUMP = "datastore.dump"
+ENTRY_BLUEPRINTS = ("dataset", "dataset_resource", "resource", "harvest", "harvest_resource")
+"""Blueprints of the dataset types (catalog entries and harvest sources): their `id` is an
+entry's id or URL name, their `resource_id` one of its resources."""
+HARVEST_PAGES = "harvester"
+"""ckanext-harvest's pages: their `id` is a source's (or a harvest object's), except on the
+job pages, which name the source as `source`."""
+ENTRY_KEYS = ("id", "_id", "package_id")
+ID_KEYS = ("resource_id", "activity_id", "source")
+"""URL arguments that may name an entry, or something of one, on any page."""
+
+
+def _unseen(who: access.Viewer, value: Any, by_name: bool) -> Optional[bool]:
+    """True when `value` refers to an entry `who` may not see, False when to one they may
+    see, None when to no entry at all."""
+    if not isinstance(value, str) or not value:
+        return None
+    package = access.referenced_entry(value, by_name)
+    return None if package is None else not access.may_see(who, package)
+
+
+def names_absent_entry(blueprint: Optional[str], view_args: Mapping[str, Any]) -> bool:
+    """Whether a page's URL names an entry the current visitor may not see — or, on the pages
+    of an entry, one that does not exist (CKAN answers some of those with a 500)."""
+    entry_page = blueprint in ENTRY_BLUEPRINTS or (blueprint == HARVEST_PAGES
+                                                   and "source" not in view_args)
+    keys = [key for key in ENTRY_KEYS + ID_KEYS if key in view_args]
+    if not keys:
+        return False
+    who = access.current_viewer()
+    if who.sysadmin:
+        return False
+    for key in keys:
+        unseen = _unseen(who, view_args[key], by_name=entry_page and key in ENTRY_KEYS)
+        if unseen or (unseen is None and entry_page and key in ("id", "resource_id")):
+            return True
+    return False
+
+
+@datong_access.before_app_request
+def guard_entries() -> Optional[Response]:
+    """404 with the not-found message for pages naming an absent entry (see above)."""
+    if request.view_args and names_absent_entry(request.blueprint, request.view_args):
+        return tk.abort(404, access.NOT_FOUND_MESSAGE)
+    return None
 
 
 def download_target(endpoint: Optional[str], view_args: Optional[dict]) -> Optional[str]:

@@ -1,11 +1,22 @@
-"""Error pages CKAN leaves in English: a refused CSRF check (a forged or expired form)."""
+"""Error pages CKAN leaves in English or as a 500: a refused CSRF check (a forged or expired
+form), and a page whose view lets an action's refusal or a crash on its input escape (e.g.
+/dataset/changes_multiple without its parameters): 404, 403 or 400 with a Chinese message,
+the crash logged with its traceback and the transaction rolled back."""
 from __future__ import annotations
 
+import logging
 from typing import Union
 
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, jsonify, request
 from flask_wtf.csrf import CSRFError
+
+import ckan.model as model
+
+from ckanext.datong import access
+from ckanext.datong.logic.guard import BAD_INPUT, BAD_INPUT_MESSAGE
+
+log = logging.getLogger(__name__)
 
 datong_errors = Blueprint("datong_errors", __name__)
 
@@ -19,7 +30,35 @@ def csrf_refused(error: CSRFError) -> Union[tuple[str, int], Response]:
         response = jsonify({"success": False, "error": {"__type": "CSRF Error", "message": CSRF_MESSAGE}})
         response.status_code = 400
         return response
+    return _error_page(400, "请求被拒绝", CSRF_MESSAGE)
+
+
+def _error_page(code: int, name: str, message: str) -> tuple[str, int]:
     return tk.render("error_document_template.html", extra_vars={
-        "code": 400, "name": "请求被拒绝", "content": CSRF_MESSAGE,
-        "show_login_redirect_link": False,
-    }), 400
+        "code": code, "name": name, "content": message, "show_login_redirect_link": False,
+    }), code
+
+
+@datong_errors.app_errorhandler(tk.ObjectNotFound)
+def not_found(error: Exception) -> tuple[str, int]:
+    return _error_page(404, "未找到", access.NOT_FOUND_MESSAGE)
+
+
+@datong_errors.app_errorhandler(tk.NotAuthorized)
+def not_authorized(error: Exception) -> tuple[str, int]:
+    return _error_page(403, "无权访问", str(getattr(error, "message", "") or "") or "您无权访问该页面")
+
+
+@datong_errors.app_errorhandler(tk.ValidationError)
+def invalid(error: Exception) -> tuple[str, int]:
+    return _error_page(400, "请求有误", BAD_INPUT_MESSAGE)
+
+
+def bad_input(error: Exception) -> tuple[str, int]:
+    log.exception("page %s crashed on its input", request.path)
+    model.Session.rollback()
+    return _error_page(400, "请求有误", BAD_INPUT_MESSAGE)
+
+
+for _kind in BAD_INPUT:
+    datong_errors.app_errorhandler(_kind)(bad_input)

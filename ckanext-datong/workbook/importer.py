@@ -185,7 +185,7 @@ def _import(entry: _Entry, current: layout.Layout, providers: "_Providers", user
         except tk.ValidationError as error:
             model.Session.rollback()
             problems = _mapped(error.error_dict, entry, current)
-        except tk.NotAuthorized:
+        except (tk.NotAuthorized, tk.ObjectNotFound):  # not found: an entry the user may not see
             model.Session.rollback()
             problems = [_denied(entry, current, org, existing, user)]
         except Exception:  # one broken entry must not stop the others or the page
