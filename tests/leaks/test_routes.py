@@ -92,7 +92,8 @@ def pages(rule: Rule, world: World) -> Iterator[Page]:
         else:
             kinds = _id_kinds(rule.rule) if name in ("id", "_id") else \
                 sweep.PARAM_KINDS.get(name, ())
-            choices[name] = [(s.hidden, s.ghost) for kind in kinds for s in by_kind.get(kind, ())]
+            choices[name] = [(s.hidden, s.ghost) for kind in kinds
+                             for s in _one_way_each(kind, by_kind.get(kind, []))]
     if any(not values for values in choices.values()):
         return
     # one URL per value of each argument, the other arguments at their first value
@@ -102,6 +103,16 @@ def pages(rule: Rule, world: World) -> Iterator[Page]:
     for combo in combos:
         yield Page(rule.rule, _build(rule, {k: v[0] for k, v in combo.items()}),
                    _build(rule, {k: v[1] for k, v in combo.items()}))
+
+
+def _one_way_each(kind: str, secrets: list[sweep.Secret]) -> list[sweep.Secret]:
+    """Pages name each secret entry one way (the first by URL name, the second by id): both
+    ways are swept, and a page costs a render."""
+    if kind == sweep.KIND_ENTRY_NAME:
+        return secrets[:1]
+    if kind == sweep.KIND_ENTRY_ID:
+        return secrets[1:]
+    return secrets
 
 
 def _build(rule: Rule, values: dict[str, str]) -> str:
