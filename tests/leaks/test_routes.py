@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import urllib.parse
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator
 
 import pytest
 from ckan.tests import helpers
