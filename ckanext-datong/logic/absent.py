@@ -1,12 +1,10 @@
 """Entries a caller may not see do not exist for that caller, in every action.
 
 Every action CKAN answers (core's and every plugin's) passes here (logic/guard.py): before it
-runs, each
-parameter that refers to an entry the caller may not see (access.may_see) — the entry's id
-or URL name, or the id of its resource, resource view, activity or harvest object, or a tag
-that only such entries carry — is
-replaced by a value that refers to nothing, and afterwards that value is turned back into
-what the caller sent wherever the answer repeats it. So the answer is, by construction, the
+runs, each parameter that refers to an entry the caller may not see (access.may_see) — the
+entry's id or URL name, or the id of its resource, resource view, activity or harvest object,
+or a tag that only such entries carry — is replaced by a value that refers to nothing, and
+afterwards that value is turned back into what the caller sent wherever the answer repeats it. So the answer is, by construction, the
 answer for an entry that never existed: the same error (type, status and message), the same
 empty list or zero count, whatever the action. Callers who may see the entry, sysadmins and
 internal calls that ignore auth are not touched.
