@@ -1,7 +1,8 @@
 """Error pages CKAN leaves in English or as a 500: a refused CSRF check (a forged or expired
 form), and a page whose view lets an action's refusal or a crash on its input escape (e.g.
-/dataset/changes_multiple without its parameters): 404, 403 or 400 with a Chinese message,
-the crash logged with its traceback and the transaction rolled back."""
+/dataset/changes_multiple without its parameters, /catalog.ttl?q= with an unpaired quote):
+404, 403 or 400 with a Chinese message, a crash logged with its traceback and the
+transaction rolled back."""
 from __future__ import annotations
 
 import logging
@@ -12,6 +13,8 @@ from flask import Blueprint, Response, jsonify, request
 from flask_wtf.csrf import CSRFError
 
 import ckan.model as model
+
+from ckan.lib.search import SearchError, SearchQueryError
 
 from ckanext.datong import access
 from ckanext.datong.logic.guard import BAD_INPUT, BAD_INPUT_MESSAGE
@@ -52,6 +55,16 @@ def not_authorized(error: Exception) -> tuple[str, int]:
 @datong_errors.app_errorhandler(tk.ValidationError)
 def invalid(error: Exception) -> tuple[str, int]:
     return _error_page(400, "请求有误", BAD_INPUT_MESSAGE)
+
+
+QUERY_MESSAGE = "检索条件无效（例如引号或括号未配对）：请修改检索词后重试"
+
+
+@datong_errors.app_errorhandler(SearchQueryError)
+@datong_errors.app_errorhandler(SearchError)
+def bad_query(error: Exception) -> tuple[str, int]:
+    """A search query the engine cannot parse, escaped from a page (e.g. /catalog.ttl?q=)."""
+    return _error_page(400, "检索条件无效", QUERY_MESSAGE)
 
 
 def bad_input(error: Exception) -> tuple[str, int]:

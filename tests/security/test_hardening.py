@@ -39,6 +39,14 @@ def test_hsts_over_https(app: Any) -> None:
     assert response.headers["Strict-Transport-Security"] == security.HSTS
 
 
+@pytest.mark.parametrize("path", ["/catalog.ttl", "/dataset/", "/api/3/action/package_search"])
+@pytest.mark.parametrize("query", ['"公交', "title:(", "a b", "公交 线路", "*:*", "x" * 5000])
+def test_malformed_queries_are_refused_not_crashed(app: Any, path: str, query: str) -> None:
+    factories.Dataset(owner_org=factories.Organization()["id"])
+    response = app.get(path, query_string={"q": query})
+    assert response.status_code in (200, 400, 409), response.status_code
+
+
 def _sign_in(app: Any, login: str, password: str, address: str = "10.0.0.1") -> Any:
     return app.post("/user/login", data={"login": login, "password": password},
                     environ_base={"REMOTE_ADDR": address}, follow_redirects=False)
