@@ -26,6 +26,7 @@ import contextlib
 import contextvars
 import dataclasses
 import json
+import re
 from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence
 
 import ckan.authz as authz
@@ -267,9 +268,15 @@ def _reference_sources() -> list[sa.sql.Select]:
     return sources
 
 
+UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
+"""The shape of every id CKAN makes: other values are not looked up as ids."""
+
+
 def referenced_entry(value: str, by_name: bool) -> Optional[model.Package]:
     """The entry an id (of an entry, resource, resource view, activity or harvest object)
     refers to, or with `by_name` an entry's URL name; None when nothing matches."""
+    if not UUID.match(value):
+        return model.Package.by_name(value) if by_name else None
     for source in _reference_sources():
         package_id = model.Session.execute(source, {"value": value}).scalar()
         if package_id:

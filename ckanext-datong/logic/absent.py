@@ -32,7 +32,6 @@ DATASET_ACTIONS = re.compile(
     r"^(package_|dataset_|resource_|datastore_|follow_dataset|unfollow_dataset|"
     r"am_following_dataset|dcat_dataset|harvest_source_)")
 """Actions whose `id` (and whose `object` of type package) may be an entry's URL name."""
-UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 
 
 def _by_name(action: str, key: str, data_dict: Mapping[str, Any]) -> bool:
@@ -66,10 +65,7 @@ def absent_references(action: str, context: Context,
             if _unseen_tag(who, value, data_dict.get("vocabulary_id")):
                 replaced[key] = str(uuid.uuid4())
             continue
-        by_name = _by_name(action, key, data_dict)
-        if not by_name and not UUID.match(value):
-            continue
-        package = access.referenced_entry(value, by_name)
+        package = access.referenced_entry(value, _by_name(action, key, data_dict))
         if package is None:
             continue
         who = who or access.viewer_from_context(context)

@@ -24,29 +24,23 @@ ID_KEYS = ("resource_id", "activity_id", "source")
 """URL arguments that may name an entry, or something of one, on any page."""
 
 
-def _unseen(who: access.Viewer, value: Any, by_name: bool) -> Optional[bool]:
-    """True when `value` refers to an entry `who` may not see, False when to one they may
-    see, None when to no entry at all."""
-    if not isinstance(value, str) or not value:
-        return None
-    package = access.referenced_entry(value, by_name)
-    return None if package is None else not access.may_see(who, package)
-
-
 def names_absent_entry(blueprint: Optional[str], view_args: Mapping[str, Any]) -> bool:
     """Whether a page's URL names an entry the current visitor may not see — or, on the pages
     of an entry, one that does not exist (CKAN answers some of those with a 500)."""
     entry_page = blueprint in ENTRY_BLUEPRINTS or (blueprint == HARVEST_PAGES
                                                    and "source" not in view_args)
-    keys = [key for key in ENTRY_KEYS + ID_KEYS if key in view_args]
-    if not keys:
-        return False
-    who = access.current_viewer()
-    if who.sysadmin:
-        return False
-    for key in keys:
-        unseen = _unseen(who, view_args[key], by_name=entry_page and key in ENTRY_KEYS)
-        if unseen or (unseen is None and entry_page and key in ("id", "resource_id")):
+    who: Optional[access.Viewer] = None
+    for key in ENTRY_KEYS + ID_KEYS:
+        value = view_args.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        package = access.referenced_entry(value, by_name=entry_page and key in ENTRY_KEYS)
+        if package is None:
+            if entry_page and key in ("id", "resource_id"):
+                return True
+            continue
+        who = who or access.current_viewer()
+        if not access.may_see(who, package):
             return True
     return False
 
