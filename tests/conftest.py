@@ -2,7 +2,6 @@
 Debian's chromium driven by Playwright for the browser tests (tests/live.py serves CKAN)."""
 from __future__ import annotations
 
-import os
 from typing import Iterator
 
 import pytest
@@ -14,9 +13,10 @@ from ckanext.datong.search import cache
 from tests.live import CHROMIUM, CHROMIUM_ARGS
 
 @pytest.fixture(scope="session")
-def reset_db():
-    """CKAN's reset leaves tables it does not know: migrate them after a drop, empty them always."""
-    from ckan.cli.db import _resolve_alembic_config, _run_migrations
+def reset_db(migrate_db_for):
+    """CKAN's reset leaves tables it does not know: migrate them after a drop (every enabled
+    plugin with migrations, as `ckan db upgrade` finds them), empty them always."""
+    from ckan.cli.db import current_revision
     from ckan.tests import factories
 
     configured = tk.config["ckan.plugins"]
@@ -31,8 +31,8 @@ def reset_db():
             plugins.load(*loaded_here)
             try:
                 for name in names:
-                    if os.path.exists(_resolve_alembic_config(name)):
-                        _run_migrations(name)
+                    if current_revision(name) is not None:  # None: the plugin has no migrations
+                        migrate_db_for(name)
             finally:
                 plugins.unload(*loaded_here)
         model.Session.execute("TRUNCATE datong_search_doc, datong_search_term")

@@ -11,6 +11,8 @@ from ckanext.datong import uscc
 
 User = ckan_factories.User
 Sysadmin = ckan_factories.Sysadmin
+UserWithToken = ckan_factories.UserWithToken
+SysadminWithToken = ckan_factories.SysadminWithToken
 Resource = ckan_factories.Resource
 fake = ckan_factories.fake
 

@@ -1,12 +1,11 @@
 """A small municipal world for access tests, built once per module through CKAN's actions:
-organizations of every kind, a user in every role, catalog entries covering every
-combination of 开放属性 and 共享类型 (each with an uploaded CSV and a DataStore table), and
-grants inserted directly in `datong_grant`. Copy the factories for other role-based tests."""
+a user in every role with their organizations (tests.worlds.city), catalog entries covering
+every combination of 开放属性 and 共享类型 (each with an uploaded CSV and a DataStore table),
+and grants inserted directly in `datong_grant`."""
 from __future__ import annotations
 
 import datetime
 import io
-import itertools
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
@@ -15,31 +14,8 @@ from ckan import model, plugins
 from ckan.tests import helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
-from ckanext.datong import uscc
 from ckanext.datong.model import Grant
-from tests import factories
-
-ROLES = ("anonymous", "citizen", "county", "other_dept", "owner", "authority", "sysadmin")
-"""anonymous visitor; citizen (signed in, no membership); county official (member of a 县区
-organization); other department (member of another 市直部门); owning department editor;
-data authority (member of the 数据主管部门 organization); sysadmin."""
-
-_org_numbers = itertools.count(1)
-
-
-def make_org(creator: dict[str, Any], title: str, org_kind: str, region_code: str,
-             members: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
-    """An organization with the schema's required fields: a GB 32100-valid demo 统一社会信用代码
-    (built with uscc.make_code), the region and a department number unique in the region.
-    `members` maps user names to capacities (member, editor, admin)."""
-    number = next(_org_numbers)
-    return helpers.call_action(
-        "organization_create", context={"user": creator["name"]},
-        title=title, org_kind=org_kind, region_code=region_code,
-        uscc=uscc.make_code("1", "1", region_code, f"AC{number:06d}"), uscc_is_demo="true",
-        dept_code=f"{number % 1000:03d}",
-        users=[{"name": name, "capacity": capacity} for name, capacity in (members or {}).items()],
-        **fields)
+from tests import factories, worlds
 
 
 def make_entry(creator: dict[str, Any], owner_org: dict[str, Any], title: str,
@@ -110,44 +86,21 @@ CASES: dict[str, dict[str, Any]] = {
 
 
 @dataclass
-class World:
-    users: dict[str, Optional[dict[str, Any]]]
-    tokens: dict[str, Optional[str]]
-    orgs: dict[str, dict[str, Any]]
+class World(worlds.City):
     entries: dict[str, dict[str, Any]]
     resources: dict[str, dict[str, Any]]
     bodies: dict[str, str]
     grants: list[Grant] = field(default_factory=list)
-
-    def context(self, role: str) -> dict[str, Any]:
-        """An action context acting as `role`, with auth checked."""
-        user = self.users[role]
-        return {"user": user["name"] if user else "", "ignore_auth": False}
-
-    def headers(self, role: str) -> dict[str, str]:
-        """HTTP headers signing in as `role` (none for anonymous)."""
-        token = self.tokens[role]
-        return {"Authorization": token} if token else {}
 
 
 @pytest.fixture(scope="module")
 def world(reset_db) -> Iterator[World]:
     plugins.load_all()
     reset_db()
-    sysadmin = factories.Sysadmin()
-    users: dict[str, Optional[dict[str, Any]]] = {"anonymous": None, "sysadmin": sysadmin}
-    for role in ROLES[1:-1]:
-        users[role] = factories.User(name=f"access-{role.replace('_', '-')}")
-    orgs = {
-        "owner": make_org(sysadmin, "大同市交通运输局", "市直部门", "140200",
-                          {users["owner"]["name"]: "editor"}),
-        "other_dept": make_org(sysadmin, "大同市文化和旅游局", "市直部门", "140200",
-                               {users["other_dept"]["name"]: "member"}),
-        "county": make_org(sysadmin, "阳高县人民政府办公室", "县区", "140221",
-                           {users["county"]["name"]: "member"}),
-        "authority": make_org(sysadmin, "大同市数据局", "数据主管部门", "140200",
-                              {users["authority"]["name"]: "member"}),
-    }
+    city = worlds.city("access", worlds.Offices(owner="大同市交通运输局", other_dept="大同市文化和旅游局",
+                                                county="阳高县人民政府办公室", county_region="140221"),
+                       token_name="access-tests")
+    users, orgs, sysadmin = city.users, city.orgs, city.users["sysadmin"]
     entries, resources, bodies = {}, {}, {}
     for case, fields in CASES.items():
         entry = make_entry(sysadmin, orgs["owner"], f"访问测试{case}", name=f"access-{case}".replace("_", "-"),
@@ -165,11 +118,7 @@ def world(reset_db) -> Iterator[World]:
         insert_grant(entries["shared_cond_granted"]["id"], org=orgs["county"],
                      state=Grant.STATE_REVOKED),
     ]
-    tokens = {role: helpers.call_action("api_token_create", context={"user": user["name"]},
-                                        user=user["name"], name="access-tests")["token"]
-              if user else None for role, user in users.items()}
-    yield World(users=users, tokens=tokens, orgs=orgs, entries=entries, resources=resources,
-                bodies=bodies, grants=grants)
+    yield World(**vars(city), entries=entries, resources=resources, bodies=bodies, grants=grants)
     for resource in resources.values():
         helpers.call_action("datastore_delete", context={"user": sysadmin["name"]},
                             resource_id=resource["id"], force=True)

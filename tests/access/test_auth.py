@@ -9,7 +9,8 @@ from ckan.tests import helpers
 from ckanext.datong import access
 from ckanext.datong.logic.auth import RESOURCE_SEARCH_MESSAGE
 from ckanext.datong.views.access import download_target
-from tests.access.conftest import ROLES, World
+from tests.access.conftest import World
+from tests.worlds import ROLES
 
 
 def test_dataset_labels(world: World) -> None:

@@ -10,7 +10,8 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
 from ckanext.datong import access
-from tests.access.conftest import CASES, ROLES, World
+from tests.access.conftest import CASES, World
+from tests.worlds import ROLES
 
 A, G, D, HIDDEN = access.ALLOWED, access.GRANT_REQUIRED, access.DENIED, None
 

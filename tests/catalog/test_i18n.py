@@ -5,7 +5,7 @@ import pytest
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
-from tests import factories
+from tests import factories, worlds
 
 
 @pytest.mark.usefixtures("clean_db", "with_plugins")
@@ -33,11 +33,6 @@ def test_a_bad_url_name_is_explained_in_chinese(app):
 def test_the_entry_form_explains_markdown_in_chinese(app):
     user = factories.Sysadmin()
     factories.Organization()
-    page = app.get("/dataset/new", headers={"Authorization": _token(user)}).get_data(as_text=True)
+    page = app.get("/dataset/new", headers={"Authorization": worlds.token(user)}).get_data(as_text=True)
     assert "可使用" in page and "Markdown 格式</a>" in page
     assert "You can use" not in page
-
-
-def _token(user: dict) -> str:
-    return helpers.call_action("api_token_create", context={"user": user["name"]},
-                               user=user["name"], name="test")["token"]

@@ -26,7 +26,7 @@ from ckan.tests import helpers
 from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
-from tests import factories
+from tests import factories, worlds
 from tests.hangzhou import convert
 
 VOCABULARIES = Path(tempfile.gettempdir()) / f"datong-harvest-vocabularies-{os.getpid()}.yaml"
@@ -231,8 +231,7 @@ def world(reset_db) -> Iterator[World]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(tk.config, convert.VOCABULARY_OPTION, str(VOCABULARIES))
         editor, other_editor = factories.User(), factories.User()
-        org = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
-        other_org = factories.Organization(users=[{"name": other_editor["name"], "capacity": "editor"}])
+        org, other_org = worlds.department(editor=editor), worlds.department(editor=other_editor)
         yield World(org, editor, other_org, other_editor)
     plugins.unload_all()
     VOCABULARIES.unlink(missing_ok=True)

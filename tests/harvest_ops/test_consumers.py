@@ -10,7 +10,7 @@ from ckan import model
 from ckan.tests import helpers
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestSource
 
-from tests import factories
+from tests import factories, worlds
 from tests.hangzhou import convert
 from tests.harvest.conftest import (HANGZHOU_CONFIG, create_source, department_feed, harvested,
                                     json_bytes)
@@ -29,7 +29,7 @@ def test_scheduled_source_is_harvested_by_the_consumers(consumers, feeds, vocabu
     monkeypatch.setitem(tk.config, convert.VOCABULARY_OPTION, str(vocabularies))
     records = department_feed(convert.read(), 3, 6)
     editor = factories.User()
-    org = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
+    org = worlds.department(editor=editor)
     url = feeds.serve("/consumers/department.json", json_bytes(records))
     source = create_source(editor, org, url, "datong_json", HANGZHOU_CONFIG, frequency="DAILY")
 

@@ -13,7 +13,7 @@ from ckan.tests import helpers
 from ckanext.harvest.model import (HarvestGatherError, HarvestJob, HarvestObject,
                                    HarvestObjectError, HarvestSource)
 
-from tests import factories
+from tests import factories, worlds
 
 NOW = datetime.datetime.utcnow()
 
@@ -69,12 +69,9 @@ def world() -> dict[str, Any]:
     authority_user = factories.User()
     editor = factories.User()
     citizen = factories.User()
-    authority = factories.Organization(
-        title="市数据局", org_kind="数据主管部门",
-        users=[{"name": authority_user["name"], "capacity": "member"}])
-    transport = factories.Organization(
-        title="市交通运输局", users=[{"name": editor["name"], "capacity": "editor"}])
-    stats = factories.Organization(title="市统计局")
+    authority = worlds.authority("市数据局", member=authority_user)
+    transport = worlds.department("市交通运输局", editor=editor)
+    stats = worlds.department("市统计局")
     sources = {}
     # healthy: daily, succeeded an hour ago
     sources["healthy"] = make_source("jt-daily", "交通日更目录", transport, "DAILY")
@@ -106,11 +103,6 @@ def world() -> dict[str, Any]:
     make_source("jt-off", "交通停用目录", transport, "DAILY", active=False)
     return {"sysadmin": sysadmin, "authority": authority_user, "editor": editor,
             "citizen": citizen, "sources": sources, "authority_org": authority}
-
-
-def _token(user: dict[str, Any]) -> str:
-    return helpers.call_action("api_token_create", context={"user": user["name"]},
-                               user=user["name"], name="overview")["token"]
 
 
 def _overview(user: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +155,7 @@ def test_only_the_data_authority_and_sysadmins_may_see_it(world):
 
 @pytest.mark.usefixtures("clean_db", "with_plugins")
 def test_the_page_lists_failing_and_stale_sources_in_chinese(app, world):
-    response = app.get("/harvest/overview", headers={"Authorization": _token(world["authority"])})
+    response = app.get("/harvest/overview", headers={"Authorization": worlds.token(world["authority"])})
     page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert page.select_one("h1.page-heading").get_text(strip=True) == "全市采集情况"
     summary = page.select_one(".datong-harvest-overview > p").get_text()
@@ -191,17 +183,17 @@ def test_the_page_lists_failing_and_stale_sources_in_chinese(app, world):
 
 @pytest.mark.usefixtures("clean_db", "with_plugins")
 def test_the_page_is_refused_to_others_in_chinese(app, world):
-    response = app.get("/harvest/overview", headers={"Authorization": _token(world["editor"])},
+    response = app.get("/harvest/overview", headers={"Authorization": worlds.token(world["editor"])},
                        status=403)
     assert "只有数据主管部门的成员和系统管理员可以查看全市采集情况" in response.get_data(as_text=True)
     app.get("/harvest/overview", status=403)
-    app.get("/harvest/overview", headers={"Authorization": _token(world["sysadmin"])}, status=200)
+    app.get("/harvest/overview", headers={"Authorization": worlds.token(world["sysadmin"])}, status=200)
 
 
 @pytest.mark.usefixtures("clean_db", "with_plugins")
 @pytest.mark.parametrize("who, linked", [("authority", True), ("sysadmin", True), ("editor", False)])
 def test_the_menu_links_the_overview_for_the_authority(app, world, who, linked):
-    page = BeautifulSoup(app.get("/dataset/", headers={"Authorization": _token(world[who])})
+    page = BeautifulSoup(app.get("/dataset/", headers={"Authorization": worlds.token(world[who])})
                          .get_data(as_text=True), "html.parser")
     assert (page.find("a", href="/harvest/overview") is not None) is linked
 
@@ -210,7 +202,7 @@ def test_the_menu_links_the_overview_for_the_authority(app, world, who, linked):
 def test_the_job_report_counts_and_errors_read_in_chinese(app, world):
     source = world["sources"]["entry_errors"]
     job = model.Session.query(HarvestJob).filter(HarvestJob.source_id == source.id).one()
-    token = _token(world["sysadmin"])
+    token = worlds.token(world["sysadmin"])
     text = app.get(f"/harvest/tj-monthly/job/{job.id}", headers={"Authorization": token}).get_data(as_text=True)
     page = BeautifulSoup(text, "html.parser")
     badges = [" ".join(badge.get_text().split()) for badge in page.select("[data-diff]")]

@@ -10,7 +10,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckanext.harvest.model import HarvestSource
 
-from tests import factories
+from tests import factories, worlds
 from tests.hangzhou import convert
 from tests.harvest.conftest import HANGZHOU_CONFIG, department_feed, harvested, json_bytes
 from tests.harvest_ops.conftest import wait_until_finished
@@ -25,7 +25,7 @@ def test_an_editor_registers_and_runs_a_source_in_the_browser(consumers, feeds, 
     monkeypatch.setitem(tk.config, convert.VOCABULARY_OPTION, str(vocabularies))
     records = department_feed(convert.read(), 3, 6)
     editor = factories.User(password=PASSWORD)
-    org = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
+    org = worlds.department(editor=editor)
     url = feeds.serve("/ui/department.json", json_bytes(records))
     with serving_ckan() as base:
         sign_in(page, base, editor["name"])

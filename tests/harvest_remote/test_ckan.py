@@ -16,7 +16,7 @@ from ckanext.datong import uscc
 from ckanext.datong.harvesters import base
 from ckanext.datong.harvesters.ckan import DatongCkanHarvester, entry, filter_query, site_root
 from ckanext.datong.harvesters.http import FetchError
-from tests import factories
+from tests import worlds
 from tests.hangzhou import convert
 from tests.harvest_remote.conftest import HAS_CJK, create_source, run_job, source_datasets
 
@@ -57,7 +57,7 @@ def harvest(remote, reset_db) -> Iterator[SimpleNamespace]:
     5 per page so paging is exercised)."""
     plugins.load_all()
     reset_db()
-    org = factories.Organization()
+    org = worlds.department()
     source = create_source(org["id"], "datong_ckan", remote.url, {"api_token": remote.token, "rows": 7},
                            "remote-ckan")
     yield SimpleNamespace(org=org, source=source)

@@ -16,7 +16,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from ckanext.datong.harvesters import base
 from ckanext.datong.harvesters.dcat import DatongDcatHarvester, date_part, sniff_format
-from tests import factories
+from tests import worlds
 from tests.hangzhou import convert
 from tests.harvest_remote.conftest import (HAS_CJK, REPO, create_source, object_errors, run_job, site_context,
                                            source_datasets)
@@ -114,7 +114,7 @@ def world(feed_server, reset_db) -> Iterator[SimpleNamespace]:
                                              "text/turtle")
     feed_server.documents["/catalog.jsonld"] = (catalog_graph(entries).serialize(format="json-ld").encode(),
                                                 "application/ld+json")
-    org = factories.Organization()
+    org = worlds.department()
     source = create_source(org["id"], "datong_dcat", feed_server.url + "/catalog.ttl",
                            {"defaults": DEFAULTS}, "hangzhou-dcat")
     yield SimpleNamespace(server=feed_server, entries=entries, org=org, source=source,

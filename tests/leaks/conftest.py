@@ -11,7 +11,7 @@ import io
 import datetime
 import json
 import uuid
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator
 
 import pytest
 from ckan import model, plugins
@@ -19,8 +19,8 @@ from ckan.tests import helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestSource
 
-from tests import factories
-from tests.access.conftest import add_datastore_table, make_entry, make_org, upload_csv
+from tests import worlds
+from tests.access.conftest import add_datastore_table, make_entry, upload_csv
 from tests.leaks import sweep
 
 ROLES = ("anonymous", "citizen", "county", "other_dept")
@@ -45,19 +45,12 @@ HIDDEN_FIELDS = dict(open_type="不予开放", share_type="不予共享", data_g
 
 
 @dataclasses.dataclass
-class World:
-    users: dict[str, Optional[dict[str, Any]]]
-    tokens: dict[str, Optional[str]]
-    orgs: dict[str, dict[str, Any]]
+class World(worlds.City):
     group: dict[str, Any]
     public: dict[str, Any]
     conditional: dict[str, Any]
     source_id: str
     secrets: list[sweep.Secret] = dataclasses.field(default_factory=list)
-
-    def headers(self, role: str) -> dict[str, str]:
-        token = self.tokens.get(role)
-        return {"Authorization": token} if token else {}
 
     def context_values(self) -> dict[str, list[str]]:
         """Parameters naming what stays visible, for calls whose answer must not change
@@ -133,23 +126,12 @@ def _harvest_object(source_id: str, entry: dict[str, Any]) -> str:
 
 
 def _visible_world() -> World:
-    sysadmin = factories.Sysadmin()
-    users: dict[str, Optional[dict[str, Any]]] = {"anonymous": None, "sysadmin": sysadmin}
-    for role in ("citizen", "county", "other_dept", "owner", "authority"):
-        users[role] = factories.User(name=f"leak-{role.replace('_', '-')}")
-    orgs = {
-        "owner": make_org(sysadmin, "大同市公安局", "市直部门", "140200",
-                          {users["owner"]["name"]: "editor"}),
-        "other_dept": make_org(sysadmin, "大同市民政局", "市直部门", "140200",
-                               {users["other_dept"]["name"]: "member"}),
-        "county": make_org(sysadmin, "灵丘县人民政府办公室", "县区", "140224",
-                           {users["county"]["name"]: "member"}),
-        "authority": make_org(sysadmin, "大同市数据局", "数据主管部门", "140200",
-                              {users["authority"]["name"]: "member"}),
-    }
+    city = worlds.city("leak", worlds.Offices(owner="大同市公安局", other_dept="大同市民政局",
+                                              county="灵丘县人民政府办公室", county_region="140224"),
+                       token_name="leak-sweep")
+    orgs, sysadmin, owner = city.orgs, city.users["sysadmin"], city.users["owner"]
     group = helpers.call_action("group_create", context={"user": sysadmin["name"]},
                                 name="leak-topic", title="民生专题")
-    owner = users["owner"]
     public = make_entry(owner, orgs["owner"], "公交线路站点信息", name="leak-public",
                         tag_string="公交", items=PUBLIC_ITEMS)
     upload_csv(owner, public["id"], "公交线路.csv", "线路,站点数\n1路,24\n")
@@ -166,11 +148,8 @@ def _visible_world() -> World:
         "harvest_source_create", context={"user": sysadmin["name"]}, name="leak-source",
         title="公安局目录采集", url="http://127.0.0.1:9/", source_type="datong_ckan",
         owner_org=orgs["owner"]["id"], frequency="MANUAL", config="{}")
-    tokens = {role: helpers.call_action("api_token_create", context={"user": user["name"]},
-                                        user=user["name"], name="leak-sweep")["token"]
-              if user else None for role, user in users.items()}
-    return World(users=users, tokens=tokens, orgs=orgs, group=group, public=public,
-                 conditional=conditional, source_id=source["id"])
+    return World(**vars(city), group=group, public=public, conditional=conditional,
+                 source_id=source["id"])
 
 
 def add_secrets(world: World) -> None:

@@ -8,7 +8,7 @@ import pytest
 from ckan import plugins
 from ckan.tests import helpers
 
-from tests import factories
+from tests import factories, worlds
 
 
 def create_dataset(user: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -23,10 +23,8 @@ def catalog(reset_db) -> Iterator[SimpleNamespace]:
     reset_db()
     admin = factories.Sysadmin()
     transport_editor, culture_editor, citizen = factories.User(), factories.User(), factories.User()
-    transport = factories.Organization(name="dt-jtj", title="大同市交通运输局",
-                                       users=[{"name": transport_editor["name"], "capacity": "editor"}])
-    culture = factories.Organization(name="dt-wlj", title="大同市文化和旅游局",
-                                     users=[{"name": culture_editor["name"], "capacity": "editor"}])
+    transport = worlds.department("大同市交通运输局", name="dt-jtj", editor=transport_editor)
+    culture = worlds.department("大同市文化和旅游局", name="dt-wlj", editor=culture_editor)
     bus = create_dataset(
         admin, name="bus-lines", title="大同市公交线路信息", owner_org=transport["id"],
         notes="全市公交线路的起止站点、途经站点与首末班时间。", license_id="cc-by",

@@ -11,8 +11,7 @@ from ckan.tests import helpers
 
 from ckanext.datong import signin
 from ckanext.datong.views import security
-from tests import factories
-from tests.access.conftest import make_org
+from tests import factories, worlds
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
@@ -88,7 +87,7 @@ def test_an_address_is_locked_after_failures_on_many_accounts(app: Any) -> None:
 def test_citizens_and_departments_cannot_create_organizations_or_groups(action: str) -> None:
     sysadmin = factories.Sysadmin()
     editor = factories.User()
-    make_org(sysadmin, "大同市交通运输局", "市直部门", "140200", {editor["name"]: "admin"})
+    worlds.organization(sysadmin, "大同市交通运输局", admin=editor)
     for user in (factories.User(), editor):
         with pytest.raises(tk.NotAuthorized, match="只有数据主管部门"):
             helpers.call_action(action, context={"user": user["name"], "ignore_auth": False},
@@ -98,6 +97,6 @@ def test_citizens_and_departments_cannot_create_organizations_or_groups(action: 
 def test_the_authority_creates_organizations() -> None:
     sysadmin = factories.Sysadmin()
     official = factories.User()
-    make_org(sysadmin, "大同市数据局", "数据主管部门", "140200", {official["name"]: "member"})
-    created = make_org(official, "大同市农业农村局", "市直部门", "140200")
+    worlds.organization(sysadmin, "大同市数据局", worlds.AUTHORITY, member=official)
+    created = worlds.organization(official, "大同市农业农村局")
     assert created["title"] == "大同市农业农村局"

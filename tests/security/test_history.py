@@ -8,8 +8,7 @@ from ckan import model
 from ckan.cli.cli import ckan as ckan_command
 from ckan.tests import helpers
 
-from tests import factories
-from tests.access.conftest import make_org
+from tests import factories, worlds
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 HIDDEN = dict(open_type="不予开放", share_type="不予共享", data_grade="重要",
@@ -25,7 +24,7 @@ def activity_ids(user: str, package_id: str) -> set[str]:
 def test_hiding_an_entry_hides_its_history_and_relabel_restores_stale_labels(cli) -> None:
     sysadmin = factories.Sysadmin()
     editor, citizen = factories.User(), factories.User()
-    org = make_org(sysadmin, "大同市交通运输局", "市直部门", "140200", {editor["name"]: "editor"})
+    org = worlds.organization(sysadmin, "大同市交通运输局", editor=editor)
     entry = helpers.call_action("package_create", context={"user": editor["name"]},
                                 **factories.entry(title="公交线路", owner_org=org["id"]))
     assert activity_ids(citizen["name"], entry["id"])

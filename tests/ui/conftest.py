@@ -3,21 +3,14 @@ and entries of every audience (open, open on application, government only)."""
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 from ckan import plugins
-from ckan.tests import factories as ckan_factories
 
-from tests import factories
+from tests import factories, worlds
 
 PASSWORD = "Datong-ui-2025"
-
-
-def _user(name: str, **fields: Any) -> dict[str, Any]:
-    user = factories.User(name=name, password=PASSWORD, **fields)
-    user["token"] = ckan_factories.APIToken(user=name)["token"]
-    return user
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +20,11 @@ def catalog(reset_db) -> Iterator[SimpleNamespace]:
     seen by government users only."""
     plugins.load_all()
     reset_db()
-    sysadmin = _user("ui-admin", sysadmin=True)
-    editor = _user("jtj-editor")
-    county = _user("pcq-staff")
-    citizen = _user("citizen")
-    transport = factories.Organization(
-        name="dt-jtj", title="大同市交通运输局", dept_code="013",
-        users=[{"name": editor["name"], "capacity": "editor"}])
-    pingcheng = factories.Organization(
-        name="dt-pcq", title="平城区人民政府", org_kind="县区", region_code="140213", dept_code="001",
-        users=[{"name": county["name"], "capacity": "member"}])
+    sysadmin = factories.SysadminWithToken(name="ui-admin", password=PASSWORD)
+    editor, county, citizen = (factories.UserWithToken(name=name, password=PASSWORD)
+                               for name in ("jtj-editor", "pcq-staff", "citizen"))
+    transport = worlds.department("大同市交通运输局", name="dt-jtj", dept_code="013", editor=editor)
+    pingcheng = worlds.county("平城区人民政府", "140213", name="dt-pcq", dept_code="001", member=county)
     bus_lines = factories.Dataset(
         name="bus-lines", title="大同市公交线路", owner_org=transport["id"], industry_domain="交通",
         theme=["公共服务", "城乡建设"], modality=["表格"], share_method=["接口", "文件"],

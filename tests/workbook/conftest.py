@@ -7,35 +7,27 @@ from typing import Iterator
 
 import pytest
 from ckan import plugins
-from ckan.tests import factories as ckan_factories
 from ckan.tests import helpers
 
 from ckanext.datong import uscc
-from tests import factories
+from tests import factories, worlds
 
 
 @pytest.fixture(scope="module")
 def site(reset_db) -> Iterator[SimpleNamespace]:
     plugins.load_all()
     reset_db()
-    sysadmin = ckan_factories.SysadminWithToken()
-    transport_editor, culture_editor = ckan_factories.UserWithToken(), ckan_factories.UserWithToken()
-    analyst, county_member, citizen = (ckan_factories.UserWithToken(), ckan_factories.UserWithToken(),
-                                       ckan_factories.UserWithToken())
-    transport = factories.Organization(
-        title="大同市交通运输局", dept_code="013", uscc=uscc.make_code("1", "1", "140200", "WB000013"),
-        users=[{"name": transport_editor["name"], "capacity": "editor"}])
-    culture = factories.Organization(
-        title="大同市文化和旅游局", dept_code="021", uscc=uscc.make_code("1", "1", "140200", "WB000021"),
-        users=[{"name": culture_editor["name"], "capacity": "editor"}])
-    authority = factories.Organization(
-        title="大同市数据局", org_kind="数据主管部门", dept_code="001",
-        uscc=uscc.make_code("1", "1", "140200", "WB000001"),
-        users=[{"name": analyst["name"], "capacity": "member"}])
-    county = factories.Organization(
-        title="阳高县人民政府", org_kind="县区", region_code="140221", dept_code="001",
-        uscc=uscc.make_code("1", "1", "140221", "WB000221"),
-        users=[{"name": county_member["name"], "capacity": "member"}])
+    sysadmin = factories.SysadminWithToken()
+    transport_editor, culture_editor, analyst, county_member, citizen = (
+        factories.UserWithToken() for _ in range(5))
+    transport = worlds.department("大同市交通运输局", dept_code="013", editor=transport_editor,
+                                  uscc=uscc.make_code("1", "1", "140200", "WB000013"))
+    culture = worlds.department("大同市文化和旅游局", dept_code="021", editor=culture_editor,
+                                uscc=uscc.make_code("1", "1", "140200", "WB000021"))
+    authority = worlds.authority("大同市数据局", dept_code="001", member=analyst,
+                                 uscc=uscc.make_code("1", "1", "140200", "WB000001"))
+    county = worlds.county("阳高县人民政府", "140221", dept_code="001", member=county_member,
+                           uscc=uscc.make_code("1", "1", "140221", "WB000221"))
     yield SimpleNamespace(sysadmin=sysadmin, transport_editor=transport_editor,
                           culture_editor=culture_editor, analyst=analyst,
                           county_member=county_member, citizen=citizen, transport=transport,

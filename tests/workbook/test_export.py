@@ -10,7 +10,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
 from ckanext.datong.workbook import layout
-from tests import factories
+from tests import factories, worlds
 from tests.workbook import workbooks as wb
 
 CATALOG_HEADINGS = [
@@ -64,8 +64,7 @@ def test_headings_are_the_schema_labels(site):
 
 
 def test_department_workbook(site):
-    org = factories.Organization(title="大同市导出测试局", users=[{"name": site.transport_editor["name"],
-                                                                 "capacity": "editor"}])
+    org = worlds.department("大同市导出测试局", editor=site.transport_editor)
     full = everything(org, "导出：每个字段")
     plain = create(org, title="导出：最少字段")
     create(site.culture, title="别的部门")
@@ -138,8 +137,7 @@ def _comparable(entry: dict[str, Any], *also_ignored: str) -> dict[str, Any]:
 
 
 def test_round_trip_preserves_every_field(site):
-    org = factories.Organization(title="大同市往返测试局", users=[{"name": site.transport_editor["name"],
-                                                                 "capacity": "editor"}])
+    org = worlds.department("大同市往返测试局", editor=site.transport_editor)
     entries = [everything(org, "往返：每个字段"),
                everything(org, "往返：不予共享", share_type="不予共享", share_condition="《某条例》第十条",
                           open_type="不予开放", open_condition="", data_grade="重要", theme=[], modality=[],
