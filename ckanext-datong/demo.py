@@ -3,8 +3,9 @@
 `load` creates what is missing and patches only what differs from the YAML, so a second
 run changes nothing. It goes through CKAN's actions as the site user, the way any other
 client would, so the schema's validators, indexing and uploads behave as in production.
-Organization and catalog fields are passed as the scheming fields of
-schemas/organization.yaml and schemas/dataset.yaml.
+Organization and catalog fields are the scheming fields of schemas/organization.yaml and
+schemas/dataset.yaml: which fields exist, which are required or lists, their vocabularies,
+信息项 subfields and flags and length limits are read from those schemas.
 """
 from __future__ import annotations
 
@@ -23,45 +24,28 @@ from werkzeug.datastructures import FileStorage
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.datong import codes, uscc, vocabulary
+from ckanext.datong import codes, schema_fields, uscc, vocabulary
 
 Echo = Callable[[str], None]
 
-CAPACITIES = ("member", "editor", "admin")
+ITEMS = "items"
+_TEXT_KINDS: tuple[schema_fields.Kind, ...] = ("text", "choice", "flag", "integer", "date", "license")
+_LIST_KINDS: tuple[schema_fields.Kind, ...] = ("multiple", "codes")
+_CHOICE_KINDS: tuple[schema_fields.Kind, ...] = ("choice", "multiple")  # from their vocabulary
 
-# Organization fields of schemas/organization.yaml the YAML sets (besides `name`).
-ORG_FIELDS = (
-    "title", "short_name", "org_kind", "region_code", "dept_code", "uscc", "uscc_is_demo",
-    "contact_name", "contact_phone", "contact_email", "description",
-)
-ORG_REQUIRED = ("title", "org_kind", "region_code", "dept_code", "uscc", "uscc_is_demo",
-                "contact_name", "contact_phone", "contact_email", "description")
-
-# Catalog fields of schemas/dataset.yaml stored as text, and those stored as lists.
-TEXT_FIELDS = (
-    "title", "notes", "license_id", "resource_code", "resource_class", "industry_domain",
-    "catalog_format", "share_type", "share_condition", "open_type", "open_condition",
-    "update_frequency", "publish_date", "spatial_scope", "data_volume", "data_grade",
-)
-LIST_FIELDS = ("theme", "share_method", "modality", "related_codes")
-ITEM_FIELDS = ("item_name", "data_type", "length", "item_share_type", "item_open_type",
-               "personal_info", "sensitive", "item_grade")
-ITEM_FLAGS = ("personal_info", "sensitive")
-DATASET_KEYS = {"name", "owner_org", "tags", "items", "resources", *TEXT_FIELDS, *LIST_FIELDS}
-DATASET_REQUIRED = ("title", "owner_org", "resource_code", "resource_class", "industry_domain",
-                    "catalog_format", "share_type", "share_method", "open_type",
-                    "update_frequency", "publish_date", "spatial_scope", "modality",
-                    "data_grade", "data_volume", "license_id", "notes", "tags", "resources")
-# Which vocabulary of schemas/vocabularies.yaml each choice field takes its values from.
-VOCABULARY_OF = {
-    "industry_domain": "industry_domains", "catalog_format": "catalog_formats",
-    "share_type": "share_types", "open_type": "open_types",
-    "update_frequency": "update_frequencies", "spatial_scope": "regions", "data_grade": "grades",
-    "theme": "themes", "share_method": "share_methods", "modality": "modalities",
-}
-ITEM_VOCABULARY_OF = {"data_type": "data_types", "item_share_type": "share_types",
-                      "item_open_type": "open_types", "item_grade": "grades"}
-OPEN_LICENCES = ("cc-by", "odc-by", "cc-zero", "odc-pddl", "other-open")
+# The demo folder's own rules (config/demo/README.md), not the catalog's, so not in the schemas.
+# Every demo organization and entry is a complete example: these fields, optional in the
+# schemas, are required here (owner_org is required by CKAN itself; the 信息资源代码 is given,
+# not generated, because an entry without `name` is found again by it).
+ORG_ALSO_REQUIRED = ("uscc_is_demo", "contact_name", "contact_phone", "contact_email", "description")
+DATASET_ALSO_REQUIRED = ("owner_org", "resource_code", "share_method", "publish_date", "modality",
+                         "data_volume", "license_id", "tags", "resources")
+# An entry's keys besides its scheming fields: the URL name (optional), its tags as a list
+# (the schema has tag_string) and its resources (example links or inline tables).
+DATASET_OTHER_KEYS = ("name", "tags", "resources")
+CAPACITIES = ("member", "editor", "admin")  # CKAN's organization roles
+# Licences the demo gives its entries (the schema accepts any of CKAN's licences).
+OPEN_LICENCES = ("cc-by", "odc-by", "cc-zero", "odc-pddl", "other-open")  # 无条件开放 entries
 CLOSED_LICENCE = "other-closed"  # 有条件开放 and 不予开放 entries
 
 _NAME = re.compile(r"[a-z0-9-]{2,100}")
@@ -140,6 +124,68 @@ def _width(text: str) -> int:
     return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
 
 
+# --------------------------------------------------------------------------- schema
+
+
+@dataclasses.dataclass(frozen=True)
+class Fields:
+    """Scheming fields a demo entry sets, with what the schema declares of them."""
+
+    kinds: dict[str, schema_fields.Kind]  # field name → kind, in schema order
+    labels: dict[str, str]
+    required: tuple[str, ...]
+    vocabularies: dict[str, str]  # field name → vocabulary of schemas/vocabularies.yaml
+    max_lengths: dict[str, int]
+
+    @classmethod
+    def of(cls, fields: Iterable[dict[str, Any]]) -> Fields:
+        fields = list(fields)
+        return cls(
+            kinds={f["field_name"]: schema_fields.kind(f) for f in fields},
+            labels={f["field_name"]: schema_fields.label(f) for f in fields},
+            required=tuple(f["field_name"] for f in fields if f.get("required")),
+            vocabularies={f["field_name"]: f["vocabulary"] for f in fields if f.get("vocabulary")},
+            max_lengths={f["field_name"]: n for f in fields if (n := schema_fields.max_length(f))},
+        )
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.kinds)
+
+    def of_kind(self, *kinds: schema_fields.Kind) -> tuple[str, ...]:
+        return tuple(name for name, kind in self.kinds.items() if kind in kinds)
+
+    @property
+    def text(self) -> tuple[str, ...]:
+        """The fields stored as text."""
+        return self.of_kind(*_TEXT_KINDS)
+
+    @property
+    def lists(self) -> tuple[str, ...]:
+        """The fields stored as lists (multiple choices, related codes)."""
+        return self.of_kind(*_LIST_KINDS)
+
+
+def organization_fields() -> Fields:
+    """The fields of schemas/organization.yaml but the URL name (checked on its own) and the
+    logo (the demo has none)."""
+    return Fields.of(f for f in schema_fields.organization_fields()
+                     if f["field_name"] not in ("name", "image_url"))
+
+
+def dataset_fields() -> Fields:
+    """The fields of schemas/dataset.yaml but the URL name (optional: CKAN makes it from the
+    title's pinyin), derived ones (the validators compute them) and tag_string (see `tags`)."""
+    return Fields.of(f for f in schema_fields.dataset_fields()
+                     if f["field_name"] != "name" and schema_fields.kind(f) not in ("derived", "tags"))
+
+
+def item_fields() -> Fields:
+    """The subfields of 信息项 in schemas/dataset.yaml."""
+    items = next(f for f in schema_fields.dataset_fields() if f["field_name"] == ITEMS)
+    return Fields.of(items["repeating_subfields"])
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -174,8 +220,9 @@ def table_columns(dataset: dict[str, Any]) -> list[str]:
 def check(organizations: list[dict], users: list[dict], datasets: list[dict]) -> None:
     """Raise DemoDataError listing every entry that breaks the rules of config/demo/README.md.
 
-    These are the demo folder's own rules (complete entries, consistent codes, tables that
-    match their 信息项); the catalog rules themselves are the schema validators' job.
+    Each field is checked against the schemas (required, vocabulary, length), and the demo
+    folder's own rules on top (complete entries, consistent codes, tables that match their
+    信息项); the catalog rules between fields remain the schema validators' job.
     """
     problems: list[str] = []
     problems += _organization_problems(organizations)
@@ -195,18 +242,16 @@ def check(organizations: list[dict], users: list[dict], datasets: list[dict]) ->
 
 def _organization_problems(organizations: list[dict]) -> list[str]:
     problems: list[str] = []
-    org_regions = [t.value for t in vocabulary.terms("regions") if not t.get("scope_only")]
+    fields = organization_fields()
+    # As datong_organization_region: an organization sits in a region, not a scope-only one.
+    org_regions = [t.value for t in vocabulary.terms(fields.vocabularies["region_code"])
+                   if not t.get("scope_only")]
     dept_codes: dict[tuple[str, str], str] = {}
     for org in organizations:
         where = f"organization {org.get('name')!r}"
         if not _NAME.fullmatch(str(org.get("name", ""))):
             problems.append(f"{where}: name must be 2-100 lowercase letters, digits or hyphens")
-        if unknown := set(org) - {"name", *ORG_FIELDS}:
-            problems.append(f"{where}: unknown fields {', '.join(sorted(unknown))}")
-        if missing := [field for field in ORG_REQUIRED if _missing(org.get(field))]:
-            problems.append(f"{where}: {', '.join(missing)} required")
-        if org.get("org_kind") not in vocabulary.values("org_kinds"):
-            problems.append(f"{where}: org_kind must be one of {', '.join(vocabulary.values('org_kinds'))}")
+        problems += _field_problems(where, org, fields, ORG_ALSO_REQUIRED, other_keys=("name",))
         if str(org.get("region_code")) not in org_regions:
             problems.append(f"{where}: region_code must be one of {', '.join(org_regions)}")
         if not uscc.is_valid(str(org.get("uscc", ""))):
@@ -221,6 +266,7 @@ def _organization_problems(organizations: list[dict]) -> list[str]:
 
 def _dataset_problems(datasets: list[dict], organizations: dict[str, dict]) -> list[str]:
     problems: list[str] = []
+    fields, items = dataset_fields(), item_fields()
     names: set[str] = set()
     all_codes = {str(d.get("resource_code")) for d in datasets}
     seen_codes: set[str] = set()
@@ -230,14 +276,7 @@ def _dataset_problems(datasets: list[dict], organizations: dict[str, dict]) -> l
         if name is not None and (not _NAME.fullmatch(str(name)) or name in names):
             problems.append(f"{where}: name must be unique, 2-100 lowercase letters, digits or hyphens")
         names.add(str(name))
-        if unknown := set(dataset) - DATASET_KEYS:
-            problems.append(f"{where}: unknown fields {', '.join(sorted(unknown))}")
-        if missing := [field for field in DATASET_REQUIRED if _missing(dataset.get(field))]:
-            problems.append(f"{where}: {', '.join(missing)} required")
-        if len(str(dataset.get("title", ""))) > 50:
-            problems.append(f"{where}: title is required, at most 50 characters")
-        if len(str(dataset.get("notes", ""))) > 256:
-            problems.append(f"{where}: notes (摘要) are required, at most 256 characters")
+        problems += _field_problems(where, dataset, fields, DATASET_ALSO_REQUIRED, DATASET_OTHER_KEYS)
         owner = organizations.get(dataset.get("owner_org"))
         if owner is None:
             problems.append(f"{where}: unknown owner_org {dataset.get('owner_org')!r}")
@@ -250,35 +289,46 @@ def _dataset_problems(datasets: list[dict], organizations: dict[str, dict]) -> l
         seen_codes.add(code)
         if unknown_codes := [c for c in dataset.get("related_codes") or [] if c not in all_codes - {code}]:
             problems.append(f"{where}: related_codes {', '.join(unknown_codes)} are not other demo entries")
-        for field, vocab in VOCABULARY_OF.items():
-            chosen = dataset.get(field)
-            for value in chosen if isinstance(chosen, list) else [chosen] if chosen else []:
-                if str(value) not in vocabulary.values(vocab):
-                    problems.append(f"{where}: {field} must be one of {' '.join(vocabulary.values(vocab))}")
         open_type = dataset.get("open_type")
         licences = OPEN_LICENCES if open_type == "无条件开放" else (CLOSED_LICENCE,)
         if dataset.get("license_id") not in licences:
             problems.append(f"{where}: license_id must be one of {', '.join(licences)} for {open_type}")
         if not 3 <= len(dataset.get("tags") or []) <= 6:
             problems.append(f"{where}: 3-6 tags")
-        problems += _item_problems(where, dataset)
+        problems += _item_problems(where, dataset, items)
         problems += _resource_problems(where, dataset.get("resources") or [])
     return problems
 
 
-def _item_problems(where: str, dataset: dict) -> list[str]:
+def _item_problems(where: str, dataset: dict, fields: Fields) -> list[str]:
     problems: list[str] = []
-    items = dataset.get("items") or []
+    items = dataset.get(ITEMS) or []
     columns = table_columns(dataset)
     if columns and [str(item.get("item_name")) for item in items] != columns:
         problems.append(f"{where}: items must list the table columns in order: {', '.join(columns)}")
     for item in items:
-        if unknown := set(item) - set(ITEM_FIELDS):
-            problems.append(f"{where}: item {item.get('item_name')!r} has unknown fields {', '.join(sorted(unknown))}")
-        for field, vocab in ITEM_VOCABULARY_OF.items():
-            if field in item and str(item[field]) not in vocabulary.values(vocab):
-                problems.append(f"{where}: item {item.get('item_name')!r}: {field} must be one of "
-                                f"{' '.join(vocabulary.values(vocab))}")
+        problems += _field_problems(f"{where}: item {item.get('item_name')!r}", item, fields)
+    return problems
+
+
+def _field_problems(where: str, entry: dict, fields: Fields, also_required: Iterable[str] = (),
+                    other_keys: Iterable[str] = ()) -> list[str]:
+    """What the schema refuses in the entry's fields (unknown, missing, not in the vocabulary,
+    too long), and missing `also_required` keys."""
+    problems: list[str] = []
+    if unknown := set(entry) - {*fields.names, *other_keys}:
+        problems.append(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+    if missing := [key for key in (*fields.required, *also_required) if _missing(entry.get(key))]:
+        problems.append(f"{where}: {', '.join(missing)} required")
+    for field in fields.of_kind(*_CHOICE_KINDS):
+        chosen = entry.get(field)
+        values = chosen if isinstance(chosen, list) else [] if _missing(chosen) else [chosen]
+        allowed = vocabulary.values(fields.vocabularies[field])
+        if any(_text(value) not in allowed for value in values):
+            problems.append(f"{where}: {field} must be one of {', '.join(allowed)}")
+    for field, limit in fields.max_lengths.items():
+        if len(_text(entry.get(field))) > limit:
+            problems.append(f"{where}: {field} ({fields.labels[field]}) must have at most {limit} characters")
     return problems
 
 
@@ -342,9 +392,11 @@ def _show(action: str, context: Callable[[], dict], **data: Any) -> dict[str, An
 def load_organizations(context: Callable[[], dict], organizations: list[dict], echo: Echo) -> Counts:
     """Create or patch one CKAN organization per entry; echo one line per kind."""
     counts = Counts()
-    by_kind: dict[str, Counts] = {kind: Counts() for kind in vocabulary.values("org_kinds")}
+    fields = organization_fields()
+    kinds = vocabulary.values(fields.vocabularies["org_kind"])
+    by_kind: dict[str, Counts] = {kind: Counts() for kind in kinds}
     for org in organizations:
-        wanted = {field: _text(org[field]) for field in ORG_FIELDS if field in org}
+        wanted = {field: _text(org[field]) for field in fields.names if field in org}
         stored = _show("organization_show", context, id=org["name"], include_users=False,
                        include_datasets=False)
         where = f"organization {org['name']}"
@@ -432,36 +484,35 @@ def load_datasets(context: Callable[[], dict], datasets: list[dict], echo: Echo)
 
 def catalog_fields(dataset: dict) -> dict[str, Any]:
     """The entry's catalog fields as package_show returns them (text, lists, full 信息项)."""
-    fields: dict[str, Any] = {field: _text(dataset.get(field)) for field in TEXT_FIELDS}
-    fields.update({field: [_text(v) for v in dataset.get(field) or []] for field in LIST_FIELDS})
-    fields["items"] = [
-        {field: _item_value(field, item.get(field)) for field in ITEM_FIELDS}
-        for item in dataset.get("items") or []
+    fields, items = dataset_fields(), item_fields()
+    flags = items.of_kind("flag")
+    values: dict[str, Any] = {field: _text(dataset.get(field)) for field in fields.text}
+    values.update({field: [_text(v) for v in dataset.get(field) or []] for field in fields.lists})
+    values[ITEMS] = [
+        {field: (_flag if field in flags else _text)(item.get(field)) for field in items.names}
+        for item in dataset.get(ITEMS) or []
     ]
-    return fields
+    return values
 
 
-def _item_value(field: str, value: Any) -> str:
-    if field in ITEM_FLAGS:
-        return "true" if value is True or _text(value) == "true" else "false"
-    return _text(value)
+def _flag(value: Any) -> str:
+    return "true" if value is True or _text(value) == "true" else "false"
 
 
 def _stored_fields(stored: dict) -> dict[str, Any]:
     """The same fields read back from package_show."""
-    fields: dict[str, Any] = {field: _text(stored.get(field)) for field in TEXT_FIELDS}
-    fields.update({field: list(stored.get(field) or []) for field in LIST_FIELDS})
-    fields["items"] = [
-        {field: _text(item.get(field)) for field in ITEM_FIELDS} for item in stored.get("items") or []
+    fields, items = dataset_fields(), item_fields()
+    values: dict[str, Any] = {field: _text(stored.get(field)) for field in fields.text}
+    values.update({field: list(stored.get(field) or []) for field in fields.lists})
+    values[ITEMS] = [
+        {field: _text(item.get(field)) for field in items.names} for item in stored.get(ITEMS) or []
     ]
-    return fields
+    return values
 
 
-def _same(field: str, wanted: Any, stored: Any) -> bool:
+def _same(wanted: Any, stored: Any, unordered: bool) -> bool:
     # Multiple choices come back in vocabulary order: compare them as sets.
-    if field in LIST_FIELDS:
-        return sorted(wanted) == sorted(stored)
-    return wanted == stored
+    return sorted(wanted) == sorted(stored) if unordered else wanted == stored
 
 
 def find_entry(context: Callable[[], dict], dataset: dict) -> dict[str, Any] | None:
@@ -496,8 +547,8 @@ def _load_dataset(context: Callable[[], dict], dataset: dict) -> str:
                        tags=[{"name": tag} for tag in tags], private=False, **named, **wanted)
         outcome = "created"
     else:
-        have = _stored_fields(stored)
-        patch = {key: value for key, value in wanted.items() if not _same(key, value, have[key])}
+        have, lists = _stored_fields(stored), dataset_fields().lists
+        patch = {key: value for key, value in wanted.items() if not _same(value, have[key], key in lists)}
         if dataset.get("name") and stored["name"] != dataset["name"]:
             patch["name"] = dataset["name"]
         if (stored.get("organization") or {}).get("name") != dataset["owner_org"]:

@@ -216,7 +216,7 @@ def test_organizations_carry_their_schema_fields(loaded) -> None:
         org = helpers.call_action("organization_show", context=sysadmin_context(), id=entry["name"],
                                   include_users=False, include_datasets=False)
         kinds[org["org_kind"]] += 1
-        for field in demo.ORG_FIELDS:
+        for field in demo.organization_fields().names:
             assert org[field] == demo._text(entry[field]), (entry["name"], field)
         assert org["uscc_is_demo"] == "true" and uscc.is_valid(org["uscc"])
         assert not org.get("extras")  # schema fields, not free extras
@@ -229,9 +229,9 @@ def test_entries_carry_their_catalog_fields(loaded) -> None:
     for entry in read("datasets.yaml"):
         dataset = stored_entry(entry)
         domains[dataset["industry_domain"]] += 1
-        for field in demo.TEXT_FIELDS:
+        for field in demo.dataset_fields().text:
             assert dataset.get(field, "") == demo._text(entry.get(field)), (entry["title"], field)
-        for field in demo.LIST_FIELDS:
+        for field in demo.dataset_fields().lists:
             assert sorted(dataset.get(field) or []) == sorted(entry.get(field) or []), (entry["title"], field)
         assert dataset["resource_attribute"] == vocabulary.class_attribute(entry["resource_class"][0])
         assert [item["item_name"] for item in dataset.get("items") or []] == [

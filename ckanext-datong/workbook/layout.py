@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 from typing import Any, Iterable, Literal
 
-from ckanext.scheming.helpers import scheming_get_dataset_schema
-
-from ckanext.datong import vocabulary
+from ckanext.datong import lists, schema_fields, vocabulary
 
 CATALOG_SHEET = "目录"
 ITEMS_SHEET = "信息项"
 GUIDE_SHEET = "填写说明"
-SEPARATOR = "、"
 KEY = "resource_code"
 TITLE = "title"
 ITEMS = "items"
@@ -33,19 +29,8 @@ PROVIDER = "owner_org"
 PROVIDER_CODE = "owner_org_uscc"  # not a schema field: the provider's 统一社会信用代码
 LEADING = (TITLE, KEY)  # the columns that identify an entry come first
 TRAILING = ("name",)
-SPLIT = re.compile(r"[、,，;；\n]+")
 
-Kind = Literal["text", "choice", "multiple", "codes", "flag", "integer", "date", "derived",
-               "provider", "provider_code", "tags", "license"]
-_KIND_BY_VALIDATOR: tuple[tuple[str, Kind], ...] = (
-    ("datong_multiple_choice", "multiple"),
-    ("datong_related_codes", "codes"),
-    ("datong_flag", "flag"),
-    ("datong_choice", "choice"),
-    ("datong_positive_integer", "integer"),
-    ("datong_publish_date", "date"),
-)
-_KIND_BY_NAME: dict[str, Kind] = {PROVIDER: "provider", "tag_string": "tags", "license_id": "license"}
+Kind = Literal[schema_fields.Kind, "provider_code"]
 FLAG_CELLS = {"true": "是", "false": "否"}
 
 
@@ -95,34 +80,19 @@ class Layout:
         return [c.heading for c in self.items if c.required]
 
 
-def _label(field: dict[str, Any]) -> str:
-    label = field.get("label") or field["field_name"]
-    return label.get("zh_Hans_CN", field["field_name"]) if isinstance(label, dict) else str(label)
-
-
 def _zh(text: Any) -> str:
     text = text or ""
     return str(text.get("zh_Hans_CN", "") if isinstance(text, dict) else text).rstrip("。")
 
 
-def _kind(field: dict[str, Any]) -> Kind:
-    if "form_snippet" in field and field["form_snippet"] is None:
-        return "derived"  # no form input: the validators compute it
-    if field["field_name"] in _KIND_BY_NAME:
-        return _KIND_BY_NAME[field["field_name"]]
-    names = str(field.get("validators") or "").split()
-    return next((kind for validator, kind in _KIND_BY_VALIDATOR if validator in names), "text")
-
-
 def _column(field: dict[str, Any], required: bool | None = None) -> Column:
-    kind = _kind(field)
     return Column(
         field_name=field["field_name"],
-        heading=_label(field),
-        kind=kind,
+        heading=schema_fields.label(field),
+        kind=schema_fields.kind(field),
         required=bool(field.get("required")) if required is None else required,
         vocabulary=field.get("vocabulary"),
-        max_length=int(field["max_length"]) if field.get("max_length") else None,
+        max_length=schema_fields.max_length(field),
         help=_zh(field.get("help_text")),
         placeholder=_zh(field.get("form_placeholder")),
     )
@@ -130,7 +100,7 @@ def _column(field: dict[str, Any], required: bool | None = None) -> Column:
 
 def layout() -> Layout:
     """The workbook layout of the configured dataset schema."""
-    fields = scheming_get_dataset_schema("dataset")["dataset_fields"]
+    fields = schema_fields.dataset_fields()
     by_name = {f["field_name"]: f for f in fields}
     ordered = ([by_name[n] for n in LEADING]
                + [f for f in fields if f["field_name"] not in LEADING + TRAILING]
@@ -145,7 +115,7 @@ def layout() -> Layout:
             provider = _column(field, required=False)
             catalog.append(provider)
             catalog.append(Column(PROVIDER_CODE, f"{provider.heading}代码", "provider_code"))
-        elif _kind(field) == "derived":
+        elif schema_fields.kind(field) == "derived":
             catalog.append(_column(field, required=False))
         else:
             catalog.append(_column(field))
@@ -162,9 +132,9 @@ def cell_value(column: Column, value: Any) -> Any:
     if value is None or value == "" or value == []:
         return None
     if column.kind in ("multiple", "codes"):
-        return SEPARATOR.join(str(v) for v in value) if isinstance(value, list) else str(value)
+        return lists.SEPARATOR.join(str(v) for v in value) if isinstance(value, list) else str(value)
     if column.kind == "tags":
-        return SEPARATOR.join(t["name"] if isinstance(t, dict) else str(t) for t in value)
+        return lists.SEPARATOR.join(t["name"] if isinstance(t, dict) else str(t) for t in value)
     if column.kind == "flag":
         return FLAG_CELLS.get(str(value), str(value))
     if column.kind == "integer" and str(value).isdigit():
@@ -193,11 +163,6 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def split(text: str) -> list[str]:
-    """The values of a multi-valued cell (、 , ， ; ； or new lines between them)."""
-    return [part.strip() for part in SPLIT.split(text) if part.strip()]
-
-
 def _coded(vocabulary_name: str, text: str) -> str:
     """The stored value of `text`, which may be the value itself or its Chinese label."""
     if text in vocabulary.values(vocabulary_name):
@@ -211,15 +176,15 @@ def input_value(column: Column, text: str) -> Any:
     if column.kind == "choice" and column.vocabulary and text:
         return _coded(column.vocabulary, text)
     if column.kind == "multiple" and column.vocabulary:
-        return [_coded(column.vocabulary, part) for part in split(text)]
+        return [_coded(column.vocabulary, part) for part in lists.split(text)]
     if column.kind == "codes":
-        return split(text)
+        return lists.split(text)
     return text
 
 
 def tag_string(text: str) -> str:
     """CKAN's comma-separated tag string for a 关键词 cell."""
-    return ",".join(split(text))
+    return ",".join(lists.split(text))
 
 
 def guide_rows(current: Layout) -> Iterable[tuple[str, str, str, str]]:
