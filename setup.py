@@ -9,15 +9,19 @@ setup(
     python_requires=">=3.11,<3.12",
     packages=[
         "ckanext.datong",
+        "ckanext.datong.access",
         "ckanext.datong.search",
         "ckanext.datong.cli",
         "ckanext.datong.logic",
+        "ckanext.datong.logic.action",
+        "ckanext.datong.logic.auth",
         "ckanext.datong.views",
         "ckanext.datong.workbook",
         "ckanext.datong.model",
         "ckanext.datong.migration",
         "ckanext.datong.schemas",
         "ckanext.datong.harvesters",
+        "ckanext.datong.harvesters.logic",
     ],
     package_dir={
         "ckanext.datong": "ckanext-datong",
@@ -57,10 +61,12 @@ setup(
             "migration/datong/versions/*.py",
         ],
         "ckanext.datong.schemas": ["*.yaml", "*.json"],
+        "ckanext.datong.harvesters": ["templates/**/*"],
     },
     entry_points={
         "ckan.plugins": [
             "datong = ckanext.datong.plugin:DatongPlugin",
+            "datong_harvest = ckanext.datong.harvesters.plugin:DatongHarvestPlugin",
             "datong_json = ckanext.datong.harvesters.json:DatongJsonHarvester",
             "datong_table = ckanext.datong.harvesters.table:DatongTableHarvester",
             "datong_ckan = ckanext.datong.harvesters.ckan:DatongCkanHarvester",

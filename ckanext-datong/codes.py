@@ -19,6 +19,11 @@ CLASS_PATH = re.compile(r"[1-3]\d{5}(\d{2,3})?")
 SEQUENCE_DIGITS = 5
 
 
+class CodeUnavailable(Exception):
+    """No code can be generated for the provider; the Chinese message names the field by
+    `{label}`, to be filled in by the caller."""
+
+
 def provider_prefix(region_code: str, dept_code: str) -> str:
     """The first nine digits of a provider's 后段码."""
     return f"{region_code}{dept_code}"
@@ -40,6 +45,20 @@ def next_code(class_path: str, prefix: str) -> str:
     if sequence >= 10**SEQUENCE_DIGITS:
         raise OverflowError(prefix)
     return f"{class_path}/{prefix}{sequence:0{SEQUENCE_DIGITS}d}"
+
+
+def generate(class_path: str, provider: model.Group) -> str:
+    """A new code for an entry of `class_path` from `provider` (an organization with its
+    行政区划代码 and 部门编号); CodeUnavailable when it has none or its sequence is used up."""
+    region, dept = provider.extras.get("region_code", ""), provider.extras.get("dept_code", "")
+    if not (re.fullmatch(r"\d{6}", region) and re.fullmatch(r"\d{3}", dept)):
+        raise CodeUnavailable(f"提供方“{provider.title}”未设置行政区划代码或部门编号，无法自动生成「{{label}}」，"
+                              "请填写代码或先完善提供方信息")
+    try:
+        return next_code(class_path, provider_prefix(region, dept))
+    except OverflowError:
+        raise CodeUnavailable(
+            f"提供方“{provider.title}”的信息资源顺序号已用尽，无法自动生成「{{label}}」") from None
 
 
 def code_in_use(code: str, package_id: str | None) -> bool:

@@ -2,15 +2,16 @@
 
 What the index holds for a catalog entry (before_dataset_index), which facets the search pages
 show (IFacets), and the rule that only government users may facet, filter, sort or search by
-数据分级 (package_search, chained): for everyone else every grade reference is neutralised,
-so neither counts nor result sets can reveal an entry's grade.
+数据分级 (`without_grades`, applied by the chained package_search of logic/action/catalog.py):
+for everyone else every grade reference is neutralised, so neither counts nor result sets can
+reveal an entry's grade.
 """
 from __future__ import annotations
 
 import json
 import re
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import Any
 
 import ckan.plugins.toolkit as tk
 from luqum import tree
@@ -18,7 +19,7 @@ from luqum.exceptions import ParseError
 from luqum.parser import parser
 from luqum.visitor import TreeTransformer
 
-from ckanext.datong import access, vocabulary
+from ckanext.datong import access, lists, vocabulary
 
 # The catalog facets, in the order the search pages show them.
 FACETS = ("industry_domain", "organization", "share_type", "open_type", "update_frequency",
@@ -49,17 +50,6 @@ _FIELD_PARAMS = ("qf", "bf", "boost", "df")
 # --------------------------------------------------------------------------- index
 
 
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip().startswith("[") else [value]
-        except ValueError:
-            return [value]
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [str(v) for v in value if v not in (None, "")]
-
-
 def _items(pkg_dict: dict[str, Any]) -> list[dict[str, Any]]:
     """The entry's 信息项 however they reached the index document."""
     items = pkg_dict.get(ITEMS_FIELD)
@@ -86,7 +76,7 @@ def index_fields(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     """
     for name in LIST_FIELDS:
         if name in pkg_dict:
-            values = _as_list(pkg_dict[name])
+            values = lists.parsed(pkg_dict[name]) or []
             pkg_dict[name] = values
             pkg_dict["extras_" + name] = " ".join(values)
     scope = pkg_dict.get("spatial_scope")
@@ -235,21 +225,3 @@ def label_facet_items(result: dict[str, Any]) -> None:
     facet = (result.get("search_facets") or {}).get("spatial_scope")
     for item in (facet or {}).get("items", []):
         item["display_name"] = vocabulary.label("regions", item["name"])
-
-
-@tk.side_effect_free
-@tk.chained_action
-def package_search(
-    original_action: Callable[..., dict[str, Any]], context: dict[str, Any],
-    data_dict: dict[str, Any],
-) -> dict[str, Any]:
-    """CKAN's package_search, with grade fields neutralised for users who may not see grades
-    (internal calls that ignore auth excepted), results redacted for the caller (access) and
-    regions labelled in the facets."""
-    if not context.get("ignore_auth") and not access.can_see_grade(
-            access.viewer_from_context(context)):
-        data_dict = without_grades(data_dict)
-    with access.searching(context):
-        result = original_action(context, data_dict)
-    label_facet_items(result)
-    return result

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import ckan.authz as authz
 import ckan.plugins.toolkit as tk
 
 from ckanext.datong import access, vocabulary
-from ckanext.datong.logic import listings
-from ckanext.datong.harvesters.base import datong_harvest_origin
+from ckanext.datong.logic.action import listings
 from ckanext.datong.pages import (
     datong_display_value,
     datong_download_notice,
@@ -27,7 +27,6 @@ __all__ = [
     "datong_download_state",
     "datong_download_notice",
     "datong_may",
-    "datong_harvest_origin",
     "get_featured_organizations",
     "get_featured_groups",
 ]
@@ -45,10 +44,14 @@ def datong_organization_regions(field: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def datong_may(*actions: str) -> bool:
-    """Whether the signed-in user passes the auth check of any of `actions` (menu links)."""
+    """Whether the signed-in user passes the auth check of any of `actions` (menu links);
+    an action of a plugin that is not loaded is not allowed."""
     if not tk.current_user.is_authenticated:
         return False
+    known = authz.auth_functions_list()
     for action in actions:
+        if action not in known:
+            continue
         try:
             tk.check_access(action, {"user": tk.current_user.name}, {})
             return True

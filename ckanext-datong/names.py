@@ -14,6 +14,8 @@ from typing import Callable
 import rjieba
 from pypinyin import Style, lazy_pinyin
 
+from ckanext.datong import locks
+
 MAX_LENGTH = 90  # CKAN allows 100; room is left for a "-NN" suffix
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -44,3 +46,12 @@ def unique(base: str, taken: Callable[[str], bool]) -> str:
         number += 1
         candidate = f"{base}-{number}"
     return candidate
+
+
+def generated(title: str, fallback: str, taken: Callable[[str], bool]) -> str:
+    """A unique URL name made from `title` (`fallback` when it gives no slug). Creates with the
+    same title in concurrent transactions (two harvest fetch consumers) take turns on the
+    name, so the second sees the first's and takes the next suffix."""
+    base = slug(title, fallback=fallback)
+    locks.transaction_lock(f"datong-url-name:{fallback}:{base}")
+    return unique(base, taken)

@@ -8,8 +8,9 @@ import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.datong import access, facets, search, signin, uploads
+from ckanext.datong import access, facets, signin, uploads
 from ckanext.datong.logic import action
+from ckanext.datong.search import seam
 from ckanext.datong import config as datong_config
 
 
@@ -35,7 +36,7 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
         tk.add_template_directory(config, "templates")
         datong_config.check_database()
         if datong_config.search_backend() == "postgres":
-            search.use_postgres_backend()
+            seam.use_postgres_backend()
 
     # IPermissionLabels
     def get_dataset_labels(self, dataset_obj: Any) -> list[str]:

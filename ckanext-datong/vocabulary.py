@@ -44,11 +44,6 @@ def _load(source: str) -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
-def version() -> str:
-    """The vocabulary version, as written in the file."""
-    return str(_raw()["version"])
-
-
 def terms(name: str) -> tuple[Term, ...]:
     """The terms of vocabulary `name`, in file order; KeyError for an unknown name."""
     return _terms(datong_config.vocabulary_source(), name)

@@ -21,7 +21,7 @@ A harvester subclasses `DatongHarvester` and implements `info()`, `validate_conf
   with the Chinese messages joined; the job goes on. The dataset is linked to its harvest
   object (current=True); `origin()` (template helper datong_harvest_origin) gives its
   source, its page at the source and whether it is withdrawn, shown on the entry's page.
-- Hand edits of harvested datasets are refused (see protect.py) unless the source config
+- Hand edits of harvested datasets are refused (see logic/auth.py) unless the source config
   says "allow_manual_edits": true.
 """
 from __future__ import annotations
@@ -376,7 +376,3 @@ def origin(package_id: str) -> dict[str, Any] | None:
         "withdrawn": last is not None and _extra(last, "status") == "withdraw",
     }
 
-
-def datong_harvest_origin(pkg_dict: dict[str, Any]) -> dict[str, Any] | None:
-    """Template helper: `origin` of the dataset shown, None when it was not harvested."""
-    return origin(pkg_dict["id"]) if pkg_dict.get("id") else None

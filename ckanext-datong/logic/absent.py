@@ -21,7 +21,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context
 
 from ckanext.datong import access
-from ckanext.datong.logic import listings
+from ckanext.datong.logic.action import listings
 
 REFERENCE_KEYS = ("id", "name_or_id", "package_id", "dataset_id", "resource_id", "object",
                   "subject", "id2", "entity_id", "activity_id", "view_id")

@@ -21,7 +21,6 @@ class Grant(tk.BaseModel):
 
     STATE_ACTIVE = "active"
     STATE_REVOKED = "revoked"
-    STATES = (STATE_ACTIVE, STATE_REVOKED)
 
     id = sa.Column(sa.UnicodeText, primary_key=True, default=make_uuid)
     package_id = sa.Column(sa.UnicodeText, sa.ForeignKey("package.id", ondelete="CASCADE"),

@@ -38,7 +38,8 @@ class Results:
         return iter(self.docs)
 
 
-def _as_list(value: Any) -> list[Any]:
+def _params(value: Any) -> list[Any]:
+    """A request parameter given once or repeated, as a list."""
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
@@ -66,7 +67,7 @@ class Search:
         self.compiler = compiler
         conditions = [compiler.compile(query).sql]
         self.matches_text = compiler.matches_text
-        for fq in _as_list(params.get("fq")):
+        for fq in _params(params.get("fq")):
             fq = str(fq).strip()
             if fq.startswith("{!"):
                 fq = fq[fq.index("}") + 1:] if "}" in fq else fq  # local params: tags for facets
@@ -115,7 +116,7 @@ class Search:
     def facet_fields(self) -> list[str]:
         if str(self.params.get("facet", "false")).lower() != "true":
             return []
-        return [str(f) for f in _as_list(self.params.get("facet.field"))]
+        return [str(f) for f in _params(self.params.get("facet.field"))]
 
     def run(self) -> Results:
         rows = _int(self.params.get("rows", 10), "rows")

@@ -7,7 +7,7 @@ from ckan import model
 from ckan.tests import helpers
 
 from ckanext.datong import access
-from ckanext.datong.logic.auth import RESOURCE_SEARCH_MESSAGE
+from ckanext.datong.logic.auth.catalog import RESOURCE_SEARCH_MESSAGE
 from ckanext.datong.views.access import download_target
 from tests.access.conftest import World
 from tests.worlds import ROLES

@@ -2,71 +2,24 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
-import datetime
 from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.lib.navl.dictization_functions import Invalid, missing
 from ckan.logic import validate
-from ckan.logic.schema import validator_args
-from ckan.types import Context, Schema
+from ckan.types import Context
 
+from ckanext.datong import clock
 from ckanext.datong import config as datong_config
+from ckanext.datong.logic.schema import (
+    Upload,
+    datong_catalog_export_schema,
+    datong_catalog_import_schema,
+    datong_catalog_import_status_schema,
+)
 from ckanext.datong.workbook import export, importer, jobs, reader
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TIMEZONE = datetime.timezone(datetime.timedelta(hours=8))  # China Standard Time
-
-
-@dataclasses.dataclass(frozen=True)
-class Upload:
-    """An uploaded workbook file."""
-
-    filename: str
-    content: bytes
-
-
-def _organization_id(value: Any) -> str:
-    """An organization's id from its id or URL name."""
-    group = model.Group.get(str(value))
-    if group is None or not group.is_organization or group.state != "active":
-        raise Invalid(f"找不到组织“{value}”")
-    return group.id
-
-
-def _upload(value: Any) -> Upload:
-    """The uploaded file (a multipart file field, or bytes when called from Python),
-    refused when missing or larger than the configured limit."""
-    limit = datong_config.workbook_max_upload_bytes()
-    if value is missing or value is None or value == "":
-        raise Invalid("请选择要上传的工作簿文件（.xlsx）")
-    if isinstance(value, bytes):
-        filename, content = "workbook.xlsx", value
-    elif hasattr(value, "read"):
-        filename = getattr(value, "filename", None) or "workbook.xlsx"
-        content = value.read(limit + 1)
-    else:
-        raise Invalid("请以文件形式上传工作簿（multipart/form-data 的 upload 字段）")
-    if len(content) > limit:
-        raise Invalid(f"文件超过{limit // (1024 * 1024)}MB的上限，请拆分后分批导入")
-    return Upload(filename, content)
-
-
-@validator_args
-def datong_catalog_export_schema(ignore_missing: Any, unicode_safe: Any) -> Schema:
-    return {"owner_org": [ignore_missing, unicode_safe, _organization_id]}
-
-
-@validator_args
-def datong_catalog_import_schema() -> Schema:
-    return {"upload": [_upload]}
-
-
-@validator_args
-def datong_catalog_import_status_schema(not_empty: Any, unicode_safe: Any) -> Schema:
-    return {"id": [not_empty, unicode_safe]}
 
 
 @tk.side_effect_free
@@ -87,7 +40,7 @@ def datong_catalog_export(context: Context, data_dict: dict[str, Any]) -> dict[s
         if group is not None:
             providers[owner] = export.Provider(group.title, group.extras.get("uscc") or "")
     content, entry_count, item_count = export.build(entries, providers)
-    day = datetime.datetime.now(TIMEZONE).strftime("%Y%m%d")
+    day = clock.now().strftime("%Y%m%d")
     scope = model.Group.get(org_id).title if org_id else "全市"
     return {
         "filename": f"{scope}信息资源目录-{day}.xlsx",

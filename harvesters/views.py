@@ -1,9 +1,11 @@
-"""The city-wide harvest overview of the data authority (logic/harvest_overview.py)."""
+"""Pages of the harvest plugin: the city-wide harvest overview of the data authority."""
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
+
+__all__ = ["datong_harvest"]
 
 datong_harvest = Blueprint("datong_harvest", __name__, url_prefix="/harvest")
 

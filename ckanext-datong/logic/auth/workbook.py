@@ -1,4 +1,4 @@
-"""Auth functions of the catalog workbook actions (logic/workbook.py)."""
+"""Auth functions of the catalog workbook actions (logic/action/workbook.py)."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,8 +1,11 @@
-"""Protection of harvested datasets from hand edits the next harvest would undo.
+"""Auth functions of the harvest plugin.
 
-Chained package_update/package_patch auth: a dataset whose current harvest object belongs
-to a source is refused to editors unless that source's config says
-"allow_manual_edits": true. The harvest itself runs with ignore_auth and is not asked.
+- Harvested datasets are protected from hand edits the next harvest would undo: chained
+  package_update/package_patch auth refuses editors a dataset whose current harvest object
+  belongs to a source, unless that source's config says "allow_manual_edits": true. The
+  harvest itself runs with ignore_auth and is not asked.
+- Harvest objects and the harvest log are for the source's department and the authority.
+- The city-wide overview is for the authority.
 """
 from __future__ import annotations
 
@@ -17,6 +20,10 @@ from ckanext.datong import access
 from ckanext.datong.harvesters.base import parse_config
 
 HARVEST_RECORD_MESSAGE = "采集记录仅向采集来源的管理部门和数据主管部门开放"
+OVERVIEW_MESSAGE = "只有数据主管部门的成员和系统管理员可以查看全市采集情况"
+
+__all__ = ["package_update", "package_patch", "harvest_object_show", "harvest_object_list",
+           "harvest_log_list", "datong_harvest_overview"]
 
 
 def harvested_refusal(context: Context, data_dict: dict[str, Any]) -> AuthResult | None:
@@ -100,3 +107,11 @@ def harvest_log_list(next_auth: AuthFunction, context: Context,
     if access.viewer_from_context(context).authority:
         return {"success": True}
     return {"success": False, "msg": HARVEST_RECORD_MESSAGE}
+
+
+def datong_harvest_overview(context: Context, data_dict: dict[str, Any]) -> AuthResult:
+    """Members of a 数据主管部门 organization and sysadmins."""
+    viewer = access.viewer_from_context(context)
+    if viewer.sysadmin or viewer.authority:
+        return {"success": True}
+    return {"success": False, "msg": OVERVIEW_MESSAGE}

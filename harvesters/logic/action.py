@@ -1,4 +1,5 @@
-"""The city-wide harvest overview of the data authority: every harvest source with its
+"""Actions of the harvest plugin: harvest_source_list without the sources the caller may not
+see, and the city-wide harvest overview of the data authority: every harvest source with its
 department, frequency and last job, the failing sources and the stale ones.
 
 - failing: the last finished job failed (a gather error: the source could not be read) or
@@ -17,15 +18,32 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan import model
-from ckan.types import Context
+from ckan.types import Action, Context
 from ckanext.harvest.interfaces import IHarvester
 from ckanext.harvest.model import (HarvestGatherError, HarvestJob, HarvestObject,
                                    HarvestObjectError, HarvestSource)
+
+from ckanext.datong.logic.action import listings
 
 PERIOD_DAYS = {"ALWAYS": 1, "DAILY": 1, "WEEKLY": 7, "BIWEEKLY": 14, "MONTHLY": 30}
 FREQUENCY_LABELS = {"MANUAL": "手动", "ALWAYS": "持续", "DAILY": "每天", "WEEKLY": "每周",
                     "BIWEEKLY": "每两周", "MONTHLY": "每月"}
 COUNTS = ("added", "updated", "not modified", "deleted", "errored")
+
+__all__ = ["harvest_source_list", "datong_harvest_overview"]
+
+
+@tk.side_effect_free
+@tk.chained_action
+def harvest_source_list(original: Action, context: Context, data_dict: dict[str, Any]) -> Any:
+    """ckanext-harvest's harvest_source_list, without the sources the caller may not see
+    (a source is an entry of type harvest, seen by its department and the authority)."""
+    sources = original(context, data_dict)
+    who = listings.filtered_viewer(context)
+    if who is None:
+        return sources
+    kept = listings.seen_ids(who, [source["id"] for source in sources])
+    return [source for source in sources if source["id"] in kept]
 
 
 @tk.side_effect_free

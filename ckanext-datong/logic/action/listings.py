@@ -1,5 +1,5 @@
 """Chained CKAN actions that answer from the database instead of the search index (tags,
-formats, members, harvest objects and sources, the DataStore's table list, activities):
+formats, members, the DataStore's table list, activities, counts):
 each keeps only what belongs to entries the caller may see (access.seen_entries), and
 activities show their entry as package_show would show it to the caller."""
 from __future__ import annotations
@@ -16,12 +16,21 @@ from ckan.types import Action, Context
 
 from ckanext.datong import access
 
+CHAINED = (
+    "tag_list", "tag_autocomplete", "tag_search", "tag_show", "format_autocomplete",
+    "member_list", "datastore_search", "package_activity_list", "group_activity_list",
+    "organization_activity_list", "recently_changed_packages_activity_list",
+    "user_activity_list", "dashboard_activity_list", "activity_show", "activity_data_show",
+    "activity_diff", "organization_show", "organization_list", "organization_list_for_user",
+    "group_show", "group_list", "group_list_authz", "user_show", "user_list",
+)
+"""The CKAN actions this module chains."""
 TABLE_LIST = "_table_metadata"
 TABLE_LIST_MESSAGE = "DataStore 数据表清单仅向数据主管部门开放"
 DIFF_TYPES = ("unified", "context", "html")
 
 
-def _viewer(context: Context) -> Optional[access.Viewer]:
+def filtered_viewer(context: Context) -> Optional[access.Viewer]:
     """The caller, or None when nothing is to be filtered (internal calls, sysadmins)."""
     if context.get("ignore_auth"):
         return None
@@ -30,7 +39,7 @@ def _viewer(context: Context) -> Optional[access.Viewer]:
 
 
 def _seen(who: access.Viewer) -> sa.sql.ColumnElement:
-    return access.seen_entries(who)  # never None: sysadmins were left out by _viewer
+    return access.seen_entries(who)  # never None: sysadmins were left out by filtered_viewer
 
 
 # --------------------------------------------------------------------------- tags, formats
@@ -55,7 +64,7 @@ def _tag_name(tag: Any) -> str:
 
 def _keep_seen_tags(context: Context, tags: list[Any]) -> list[Any]:
     """The tags (names or dicts) that an entry the caller may see carries."""
-    who = _viewer(context)
+    who = filtered_viewer(context)
     if who is None:
         return tags
     kept = seen_tags(who, [_tag_name(tag) for tag in tags])
@@ -107,7 +116,7 @@ def tag_show(original: Action, context: Context, data_dict: dict[str, Any]) -> A
 def format_autocomplete(original: Action, context: Context, data_dict: dict[str, Any]) -> Any:
     """CKAN's format_autocomplete, without the formats only unseen entries' files have."""
     formats = original(context, data_dict)
-    who = _viewer(context)
+    who = filtered_viewer(context)
     if who is None or not formats:
         return formats
     resource, package = model.resource_table, model.package_table
@@ -137,27 +146,14 @@ def seen_ids(who: access.Viewer, package_ids: Iterable[str]) -> set[str]:
 def member_list(original: Action, context: Context, data_dict: dict[str, Any]) -> Any:
     """CKAN's member_list, without the entries the caller may not see."""
     members = original(context, data_dict)
-    who = _viewer(context)
+    who = filtered_viewer(context)
     if who is None:
         return members
     kept = seen_ids(who, [m[0] for m in members if m[1] == "package"])
     return [m for m in members if m[1] != "package" or m[0] in kept]
 
 
-# --------------------------------------------------------------------------- harvest, DataStore
-
-
-@tk.side_effect_free
-@tk.chained_action
-def harvest_source_list(original: Action, context: Context, data_dict: dict[str, Any]) -> Any:
-    """ckanext-harvest's harvest_source_list, without the sources the caller may not see
-    (a source is an entry of type harvest, seen by its department and the authority)."""
-    sources = original(context, data_dict)
-    who = _viewer(context)
-    if who is None:
-        return sources
-    kept = seen_ids(who, [source["id"] for source in sources])
-    return [source for source in sources if source["id"] in kept]
+# --------------------------------------------------------------------------- DataStore
 
 
 @tk.side_effect_free
@@ -166,7 +162,7 @@ def datastore_search(original: Action, context: Context, data_dict: dict[str, An
     """The DataStore's list of every table (`_table_metadata`, which CKAN serves without any
     check) is for the data authority only; other tables as CKAN answers them."""
     if data_dict.get("resource_id") == TABLE_LIST:
-        who = _viewer(context)
+        who = filtered_viewer(context)
         if who is not None and not who.authority:
             raise tk.NotAuthorized(TABLE_LIST_MESSAGE)
     return original(context, data_dict)
@@ -187,7 +183,7 @@ def _checked_after(name: str, doc: str, post: Callable[[access.Viewer, Any], Non
     for the caller (internal calls and sysadmins get it untouched)."""
     def action(original: Action, context: Context, data_dict: dict[str, Any]) -> Any:
         result = original(context, data_dict)
-        who = _viewer(context)
+        who = filtered_viewer(context)
         if who is not None:
             post(who, result)
         return result
@@ -225,7 +221,7 @@ def activity_diff(original: Action, context: Context, data_dict: dict[str, Any])
     """ckanext-activity's activity_diff, compared between the entries as the caller may see
     them (grades, flagged 信息项 and undownloadable file URLs removed)."""
     result = original(context, data_dict)
-    who = _viewer(context)
+    who = filtered_viewer(context)
     if who is None or data_dict.get("object_type", "package") != "package":
         return result
     for activity in result["activities"]:

@@ -1,4 +1,5 @@
-"""Auth functions of ckanext-datong (chained CKAN ones ask ckanext.datong.access)."""
+"""Chained CKAN auth functions on catalog entries, files and organizations: each asks
+ckanext.datong.access and refuses in Chinese."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,39 +8,6 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthFunction, AuthResult, Context
 
 from ckanext.datong import access
-from ckanext.datong.harvesters.protect import (
-    harvest_log_list,
-    harvest_object_list,
-    harvest_object_show,
-    package_patch,
-    package_update,
-)
-from ckanext.datong.logic.harvest_auth import datong_harvest_overview
-from ckanext.datong.logic.workbook_auth import (
-    datong_catalog_export,
-    datong_catalog_import,
-    datong_catalog_import_status,
-)
-
-__all__: list[str] = [
-    "package_show",
-    "resource_show",
-    "datastore_info",
-    "datastore_search",
-    "datastore_search_sql",
-    "resource_search",
-    "datong_catalog_export",
-    "datong_catalog_import",
-    "datong_catalog_import_status",
-    "datong_harvest_overview",
-    "package_update",
-    "package_patch",
-    "harvest_object_show",
-    "harvest_object_list",
-    "harvest_log_list",
-    "organization_create",
-    "group_create",
-]
 
 RESOURCE_SEARCH_MESSAGE = "资源检索仅对数据主管部门开放，请使用数据目录检索"
 

@@ -1,0 +1,226 @@
+"""What an entry's attributes allow: who sees its metadata, who may download its files, who
+sees its grading, and which entry a reference names.
+
+Rules (docs/architecture.md roles, docs/domain.md attributes): 无条件开放 and 有条件开放
+entries are public; 不予开放 entries shared with conditions or without are seen by government
+users (members of any organization); 不予共享 entries by the owning department and the data
+authority. CKAN-private entries keep CKAN's rule. Files: owning department, authority and
+sysadmins always; government users by 共享类型, everyone by 开放属性; the looser path wins; a
+conditional path needs a grant in force (ckanext.datong.model.Grant). Grades and flagged
+信息项 are shown to government users only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+import ckan.authz as authz
+import ckan.model as model
+import ckan.plugins as plugins
+import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
+from ckan.types import AuthResult, Context
+
+from ckanext.datong import vocabulary
+from ckanext.datong.access.identity import Viewer, viewer_from_context
+from ckanext.datong.model import Grant
+
+ALLOWED = "allowed"
+GRANT_REQUIRED = "grant_required"
+DENIED = "denied"
+STATUSES = (ALLOWED, GRANT_REQUIRED, DENIED)
+"""File statuses from the loosest to the strictest; the loosest, conditional and strictest
+terms of an ordered vocabulary (open_types, share_types) map onto them in that order."""
+
+MESSAGES = {
+    GRANT_REQUIRED: "该数据需申请授权后下载",
+    DENIED: "您无权下载该数据",
+}
+NOT_FOUND_MESSAGE = "未找到该数据，或您无权访问该数据"
+NOT_VISIBLE_MESSAGE = "您无权访问该数据"
+
+PUBLIC, GOVERNMENT, DEPARTMENT = "public", "government", "department"
+"""Metadata audiences of an active, non-private entry."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """The facts about a catalog entry that access depends on."""
+
+    id: str
+    owner_org: Optional[str]
+    private: bool
+    active: bool
+    open_type: str
+    share_type: str
+
+    @classmethod
+    def of_package(cls, package: model.Package) -> "Entry":
+        extras = package.extras
+        return cls(id=package.id, owner_org=package.owner_org, private=bool(package.private),
+                   active=package.state == model.State.ACTIVE,
+                   open_type=extras.get("open_type") or "", share_type=extras.get("share_type") or "")
+
+    @classmethod
+    def of_dict(cls, pkg_dict: Mapping[str, Any]) -> "Entry":
+        """From a package_show dict, validated (fields at the top) or not (fields in extras)."""
+        return cls(id=pkg_dict.get("id") or "", owner_org=pkg_dict.get("owner_org"),
+                   private=tk.asbool(pkg_dict.get("private")),
+                   active=pkg_dict.get("state") == model.State.ACTIVE,
+                   open_type=_field(pkg_dict, "open_type"), share_type=_field(pkg_dict, "share_type"))
+
+
+def _field(pkg_dict: Mapping[str, Any], key: str) -> str:
+    if pkg_dict.get(key):
+        return str(pkg_dict[key])
+    for extra in pkg_dict.get("extras") or []:
+        if isinstance(extra, Mapping) and extra.get("key") == key:
+            return str(extra.get("value") or "")
+    return ""
+
+
+def _status(vocabulary_name: str, value: str) -> str:
+    """The file status a value of an ordered vocabulary gives; unknown values deny."""
+    values = vocabulary.values(vocabulary_name)
+    return STATUSES[min(values.index(value), len(STATUSES) - 1)] if value in values else DENIED
+
+
+def audience(entry: Entry) -> str:
+    """Who may see the metadata of an active, non-private entry."""
+    if _status("open_types", entry.open_type) != DENIED:
+        return PUBLIC
+    if _status("share_types", entry.share_type) != DENIED:
+        return GOVERNMENT
+    return DEPARTMENT
+
+
+def visible_packages(who: Viewer) -> Optional[sa.sql.ColumnElement]:
+    """A filter on the package table keeping the active, non-private entries `who` may see
+    (the SQL form of `audience` for listings that bypass the search index); None: all of them."""
+    if who.sysadmin or who.authority:
+        return None
+
+    def extra_in(key: str, values: Iterable[str]) -> sa.sql.ColumnElement:
+        return sa.exists().where(
+            model.package_extra_table.c.package_id == model.package_table.c.id,
+            model.package_extra_table.c.key == key,
+            model.package_extra_table.c.state == model.State.ACTIVE,
+            model.package_extra_table.c.value.in_(list(values)))
+
+    def not_denied(name: str) -> list[str]:
+        return [value for value in vocabulary.values(name) if _status(name, value) != DENIED]
+
+    seen = [extra_in("open_type", not_denied("open_types"))]
+    if who.government:
+        seen.append(extra_in("share_type", not_denied("share_types")))
+        seen.append(model.package_table.c.owner_org.in_(list(who.org_ids)))
+    return sa.or_(*seen)
+
+
+def _reference_sources() -> list[sa.sql.Select]:
+    """Queries mapping an id to the entry it belongs to: the entry itself, its resources and
+    their views, and (with their plugins) its activities and harvest objects."""
+    value = sa.bindparam("value")
+    sources = [
+        sa.select(model.package_table.c.id).where(model.package_table.c.id == value),
+        sa.select(model.resource_table.c.package_id).where(model.resource_table.c.id == value),
+        sa.select(model.resource_table.c.package_id).join(
+            model.resource_view_table,
+            model.resource_view_table.c.resource_id == model.resource_table.c.id,
+        ).where(model.resource_view_table.c.id == value),
+    ]
+    if plugins.plugin_loaded("activity"):
+        sources.append(sa.text(
+            "SELECT object_id FROM activity WHERE id = :value AND activity_type LIKE '%package'"))
+    if plugins.plugin_loaded("harvest"):
+        sources.append(sa.text(
+            "SELECT coalesce(package_id, harvest_source_id) FROM harvest_object WHERE id = :value"))
+    return sources
+
+
+UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
+"""The shape of every id CKAN makes: other values are not looked up as ids."""
+
+
+def referenced_entry(value: str, by_name: bool) -> Optional[model.Package]:
+    """The entry an id (of an entry, resource, resource view, activity or harvest object)
+    refers to, or with `by_name` an entry's URL name; None when nothing matches."""
+    if not UUID.match(value):
+        return model.Package.by_name(value) if by_name else None
+    for source in _reference_sources():
+        package_id = model.Session.execute(source, {"value": value}).scalar()
+        if package_id:
+            return model.Package.get(package_id)
+    if by_name:
+        return model.Package.by_name(value)
+    return None
+
+
+def seen_entries(who: Viewer) -> Optional[sa.sql.ColumnElement]:
+    """A condition on the package table keeping the active entries `who` may see, private
+    ones by CKAN's rule (members of the owning organization), the others by audience; None
+    for sysadmins, who see all."""
+    if who.sysadmin:
+        return None
+    table = model.package_table
+    shown = table.c.private.is_(False)
+    audience_filter = visible_packages(who)
+    if audience_filter is not None:
+        shown = sa.and_(shown, audience_filter)
+    if who.org_ids:
+        shown = sa.or_(shown, sa.and_(table.c.private.is_(True),
+                                      table.c.owner_org.in_(list(who.org_ids))))
+    return sa.and_(table.c.state == model.State.ACTIVE, shown)
+
+
+def can_see_grade(who: Viewer) -> bool:
+    """Grades and sensitive or personal 信息项 are shown to government users and sysadmins."""
+    return who.sysadmin or who.government
+
+
+def _file_status_without_grants(who: Viewer, entry: Entry) -> str:
+    if who.sysadmin or who.authority or (entry.owner_org and entry.owner_org in who.org_ids):
+        return ALLOWED
+    paths = [_status("open_types", entry.open_type)]
+    if who.government:
+        paths.append(_status("share_types", entry.share_type))
+    return min(paths, key=STATUSES.index)
+
+
+def file_statuses(who: Viewer, entry: Entry, resource_ids: Sequence[Optional[str]]) -> list[str]:
+    """The file status of each resource id of a visible entry (None: all its resources)."""
+    status = _file_status_without_grants(who, entry)
+    if status != GRANT_REQUIRED or who.user is None:
+        return [status] * len(resource_ids)
+    grants = Grant.in_force(entry.id, who.user_id, who.org_ids)
+    return [ALLOWED if any(grant.covers_file(resource_id) for grant in grants) else GRANT_REQUIRED
+            for resource_id in resource_ids]
+
+
+def resource_file_status(who: Viewer, resource_id: str) -> Optional[str]:
+    """The file status of one resource; None when it does not exist or `who` may not see it."""
+    resource = model.Resource.get(resource_id) if resource_id else None
+    if resource is None or resource.state != model.State.ACTIVE:
+        return None
+    package = model.Package.get(resource.package_id)
+    if package is None or not authorized(who, "package_show", package.id):
+        return None
+    return file_statuses(who, Entry.of_package(package), [resource.id])[0]
+
+
+def file_auth(context: Context, resource_ids: Iterable[str]) -> AuthResult:
+    """Auth result for reading the data of resources (DataStore): every file must be allowed."""
+    who = viewer_from_context(context)
+    for resource_id in resource_ids:
+        status = resource_file_status(who, resource_id)
+        if status != ALLOWED:
+            return {"success": False, "msg": MESSAGES.get(status or "", NOT_FOUND_MESSAGE)}
+    return {"success": True}
+
+
+def authorized(who: Viewer, action: str, package_id: str) -> bool:
+    """Whether CKAN's auth function `action` lets `who` act on the entry."""
+    context: Context = {"model": model, "session": model.Session, "user": who.name,
+                        "auth_user_obj": who.user}
+    return authz.is_authorized(action, context, {"id": package_id}).get("success", False)
