@@ -17,7 +17,7 @@ import ckan.model as model
 from ckan.lib.navl.dictization_functions import StopOnError, missing
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.datong import clock, codes, lists, names, schema_fields, uscc, vocabulary
+from ckanext.datong import access, clock, codes, lists, names, schema_fields, uscc, vocabulary
 from ckanext.datong import config as datong_config
 from ckanext.datong.logic import rules
 
@@ -37,6 +37,7 @@ __all__ = [
     "datong_organization_name",
     "datong_uscc",
     "datong_organization_region",
+    "datong_org_kind",
     "datong_dept_code",
     "datong_phone",
     "datong_catalog_defaults",
@@ -401,6 +402,25 @@ def datong_organization_region(field: dict[str, Any], schema: dict[str, Any]) ->
             _add_error(errors, key, f"「{label}」“{value}”无效，可选：{'、'.join(allowed)}")
             raise StopOnError
         data[key] = value
+
+    return validator
+
+
+@scheming_validator
+def datong_org_kind(field: dict[str, Any], schema: dict[str, Any]) -> Validator:
+    """组织类型 decides who is the data authority (access.identity): once an organization
+    exists, only the data authority and sysadmins may change it — an organization's own
+    admins could otherwise make themselves the authority."""
+    message = f"只有数据主管部门可以更改「{schema_fields.label(field)}」"
+
+    def validator(key: tuple, data: dict, errors: dict, context: dict) -> None:
+        group = context.get("group")
+        if group is None or context.get("ignore_auth") or data.get(key) == group.extras.get("org_kind"):
+            return
+        who = access.viewer_from_context(context)
+        if not (who.sysadmin or who.authority):
+            _add_error(errors, key, message)
+            raise StopOnError
 
     return validator
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
+import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.tests import helpers
+import pytest
+from ckan.tests import factories, helpers
 
-from ckanext.datong import uscc
+from ckanext.datong import access, uscc
 
 pytestmark = pytest.mark.usefixtures("clean_db", "with_plugins")
 
@@ -70,3 +71,29 @@ def test_department_numbers_are_unique_within_a_division():
     helpers.call_action("organization_patch", context={"user": site_user}, id=county["id"],
                         short_name="平城区交通局")  # an organization does not collide with itself
     assert helpers.call_action("organization_show", id=county["id"])["short_name"] == "平城区交通局"
+
+
+def test_only_the_authority_changes_an_organizations_kind():
+    """An organization's own admin cannot make it the data authority, by any update action."""
+    admin = factories.User()
+    department = create(users=[{"name": admin["name"], "capacity": "admin"}])
+    as_admin = {"user": admin["name"], "ignore_auth": False}
+    shown = helpers.call_action("organization_show", id=department["id"])
+    attempts = [("organization_patch", {"id": department["id"], "org_kind": "数据主管部门"}),
+                ("organization_update", {**shown, "org_kind": "数据主管部门"}),
+                ("group_update", {**shown, "org_kind": "数据主管部门"})]
+    for action, data in attempts:
+        with pytest.raises((tk.ValidationError, tk.ObjectNotFound)) as raised:
+            helpers.call_action(action, context=dict(as_admin), **data)
+        if isinstance(raised.value, tk.ValidationError):
+            assert raised.value.error_dict["org_kind"] == ["只有数据主管部门可以更改「组织类型」"]
+    assert helpers.call_action("organization_show", id=department["id"])["org_kind"] == "市直部门"
+    assert not access.viewer(model.User.get(admin["name"])).authority
+    helpers.call_action("organization_patch", context=dict(as_admin), id=department["id"],
+                        org_kind="市直部门", short_name="市交通局")  # the same kind: the edit goes on
+    assert helpers.call_action("organization_show", id=department["id"])["short_name"] == "市交通局"
+
+    site_user = helpers.call_action("get_site_user")["name"]
+    helpers.call_action("organization_patch", context={"user": site_user}, id=department["id"],
+                        org_kind="县区")
+    assert helpers.call_action("organization_show", id=department["id"])["org_kind"] == "县区"
