@@ -25,10 +25,10 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.datong import codes, schema_fields, uscc, vocabulary
+from ckanext.datong.schema_fields import ITEMS
 
 Echo = Callable[[str], None]
 
-ITEMS = "items"
 _TEXT_KINDS: tuple[schema_fields.Kind, ...] = ("text", "choice", "flag", "integer", "date", "license")
 _LIST_KINDS: tuple[schema_fields.Kind, ...] = ("multiple", "codes")
 _CHOICE_KINDS: tuple[schema_fields.Kind, ...] = ("choice", "multiple")  # from their vocabulary

@@ -20,6 +20,7 @@ from luqum.parser import parser
 from luqum.visitor import TreeTransformer
 
 from ckanext.datong import access, lists, vocabulary
+from ckanext.datong.schema_fields import GRADE, ITEMS
 
 # The catalog facets, in the order the search pages show them.
 FACETS = ("industry_domain", "organization", "share_type", "open_type", "update_frequency",
@@ -35,13 +36,11 @@ SCHEMA_TITLED = {"tags": ("dataset_fields", "tag_string"),
 LEFT_OUT = ("groups", "license_id")
 # Catalog fields stored as JSON lists: indexed as lists, so each value counts and filters.
 LIST_FIELDS = ("theme", "share_method", "modality", "related_codes")
-GRADE_FIELD = "data_grade"
-ITEMS_FIELD = "items"
 # Index fields that carry an entry's grade. extras_data_grade is never indexed (below), but a
 # query naming it is neutralised all the same.
-GRADE_INDEX_FIELDS = frozenset({GRADE_FIELD, "extras_" + GRADE_FIELD})
+GRADE_INDEX_FIELDS = frozenset({GRADE, "extras_" + GRADE})
 _GRADE_NAME = re.compile(r"(?<![A-Za-z0-9_])(?:extras_)?data_grade(?![A-Za-z0-9_])")
-_GRADE_FIELD_USE = re.compile(_GRADE_NAME.pattern + r"\s*:")
+_GRADE_USE = re.compile(_GRADE_NAME.pattern + r"\s*:")
 # package_search parameters holding Lucene queries, and those naming fields.
 _QUERY_PARAMS = ("q", "fq")
 _FIELD_PARAMS = ("qf", "bf", "boost", "df")
@@ -52,9 +51,9 @@ _FIELD_PARAMS = ("qf", "bf", "boost", "df")
 
 def _items(pkg_dict: dict[str, Any]) -> list[dict[str, Any]]:
     """The entry's 信息项 however they reached the index document."""
-    items = pkg_dict.get(ITEMS_FIELD)
+    items = pkg_dict.get(ITEMS)
     if items is None and pkg_dict.get("data_dict"):  # another plugin flattened them first
-        items = json.loads(pkg_dict["data_dict"]).get(ITEMS_FIELD)
+        items = json.loads(pkg_dict["data_dict"]).get(ITEMS)
     if isinstance(items, str):
         try:
             items = json.loads(items)
@@ -82,16 +81,16 @@ def index_fields(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     scope = pkg_dict.get("spatial_scope")
     if scope:
         pkg_dict["extras_spatial_scope"] = f"{scope} {vocabulary.label('regions', scope)}"
-    pkg_dict.pop("extras_" + GRADE_FIELD, None)
+    pkg_dict.pop("extras_" + GRADE, None)
 
     items = _items(pkg_dict)
-    pkg_dict.pop(ITEMS_FIELD, None)
-    for key in [k for k in pkg_dict if k.startswith("extras_" + ITEMS_FIELD)]:
+    pkg_dict.pop(ITEMS, None)
+    for key in [k for k in pkg_dict if k.startswith("extras_" + ITEMS)]:
         del pkg_dict[key]
     public_names = [str(item["item_name"]) for item in items
                     if item.get("item_name") and not access.flagged_item(item)]
     if public_names:
-        pkg_dict["extras_" + ITEMS_FIELD] = " ".join(public_names)
+        pkg_dict["extras_" + ITEMS] = " ".join(public_names)
     return pkg_dict
 
 
@@ -113,7 +112,7 @@ def dataset_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
     users only, then the remaining default ones (关键词, 文件格式) and any other plugin's."""
     show_grade = access.can_see_grade(access.current_viewer())
     result: dict[str, Any] = OrderedDict(
-        (name, _title(name)) for name in FACETS if name != GRADE_FIELD or show_grade)
+        (name, _title(name)) for name in FACETS if name != GRADE or show_grade)
     for name, title in facets_dict.items():
         if name not in LEFT_OUT and name not in result:
             result[name] = _title(name) if name in SCHEMA_TITLED else title
@@ -175,7 +174,7 @@ def _without_grade_query(query: str, param: str) -> str:
     except (ParseError, ValueError, TypeError, RecursionError):
         raise refused from None
     cleaned = str(_GradeFieldRemover().visit(parsed))
-    if _GRADE_FIELD_USE.search(cleaned.replace("\\", "")):  # e.g. "data_grade : 重要"
+    if _GRADE_USE.search(cleaned.replace("\\", "")):  # e.g. "data_grade : 重要"
         raise refused
     return cleaned
 

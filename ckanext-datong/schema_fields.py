@@ -8,6 +8,13 @@ from typing import Any, Literal
 
 from ckanext.scheming.helpers import scheming_get_dataset_schema, scheming_get_organization_schema
 
+ITEMS = "items"
+"""The 信息项 of an entry (repeating subfields)."""
+GRADE = "data_grade"
+ITEM_GRADE = "item_grade"
+ITEM_FLAGS = ("sensitive", "personal_info")
+"""信息项 flags that make the item visible to government users only."""
+
 Kind = Literal["text", "choice", "multiple", "codes", "flag", "integer", "date", "derived",
                "provider", "tags", "license", "repeating"]
 _KIND_BY_VALIDATOR: tuple[tuple[str, Kind], ...] = (

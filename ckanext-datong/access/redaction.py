@@ -14,11 +14,7 @@ from ckan.types import Context
 from ckanext.datong.access.decision import (
     ALLOWED, MESSAGES, Entry, authorized, can_see_grade, file_statuses)
 from ckanext.datong.access.identity import Viewer, current_viewer, viewer_from_context
-
-ITEMS = "items"
-GRADE = "data_grade"
-ITEM_GRADE = "item_grade"
-ITEM_FLAGS = ("sensitive", "personal_info")
+from ckanext.datong.schema_fields import GRADE, ITEM_FLAGS, ITEM_GRADE, ITEMS
 
 
 def redact_dataset(context: Context, pkg_dict: dict[str, Any]) -> None:

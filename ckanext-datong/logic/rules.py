@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping, Optional
 
 from ckanext.datong import codes, vocabulary
+from ckanext.datong.schema_fields import ITEMS
 
-ITEMS = "items"
 Path = tuple[Any, ...]
 Problem = tuple[Path, str]
 

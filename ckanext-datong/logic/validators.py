@@ -20,6 +20,7 @@ from ckanext.scheming.validation import scheming_validator
 from ckanext.datong import access, clock, codes, lists, names, schema_fields, uscc, vocabulary
 from ckanext.datong import config as datong_config
 from ckanext.datong.logic import rules
+from ckanext.datong.schema_fields import ITEMS
 
 __all__ = [
     "datong_required",
@@ -45,7 +46,6 @@ __all__ = [
 ]
 
 Validator = Callable[[tuple, dict, dict, dict], None]
-ITEMS = rules.ITEMS
 FLAG_VALUES = {
     "true": "true", "1": "true", "是": "true", "yes": "true", "y": "true",
     "false": "false", "0": "false", "否": "false", "no": "false", "n": "false",

@@ -18,13 +18,13 @@ import datetime
 from typing import Any, Iterable, Literal
 
 from ckanext.datong import lists, schema_fields, vocabulary
+from ckanext.datong.schema_fields import ITEMS
 
 CATALOG_SHEET = "目录"
 ITEMS_SHEET = "信息项"
 GUIDE_SHEET = "填写说明"
 KEY = "resource_code"
 TITLE = "title"
-ITEMS = "items"
 PROVIDER = "owner_org"
 PROVIDER_CODE = "owner_org_uscc"  # not a schema field: the provider's 统一社会信用代码
 LEADING = (TITLE, KEY)  # the columns that identify an entry come first
