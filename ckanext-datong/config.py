@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.exceptions import CkanConfigurationException
 from sqlalchemy import create_engine
@@ -33,6 +34,16 @@ def check_database() -> None:
             "（请检查 sqlalchemy.url，并确认 PostgreSQL 已启动）")
     finally:
         engine.dispose()
+
+
+def check_plugins() -> None:
+    """Stop start-up with one clear line when ckanext-harvest runs without datong_harvest:
+    harvest records (with their grades) would be readable by everybody and harvested
+    entries editable by hand."""
+    if p.plugin_loaded("harvest") and not p.plugin_loaded("datong_harvest"):
+        raise CkanConfigurationException(
+            "ckan.plugins 启用了 harvest 却缺少 datong_harvest（采集记录的访问控制和采集概况由它提供）："
+            "请在 harvest 之后加入 datong_harvest")
 
 
 def catalog_code_pattern() -> re.Pattern[str]:

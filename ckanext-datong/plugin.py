@@ -35,6 +35,7 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
         datong_config.check_database()
+        datong_config.check_plugins()
         if datong_config.search_backend() == "postgres":
             seam.use_postgres_backend()
 

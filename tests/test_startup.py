@@ -26,6 +26,8 @@ def start_with(tmp_path: pathlib.Path, old: str, new: str) -> subprocess.Complet
      "ckanext.datong.search.backend: Value must be one of ['postgres', 'solr']"),
     ("@127.0.0.1:5432/datong_test", "@127.0.0.1:1/datong_test",
      "无法连接数据库 postgresql://datong:***@127.0.0.1:1/datong_test"),
+    (" harvest datong_harvest ", " harvest ",
+     "ckan.plugins 启用了 harvest 却缺少 datong_harvest"),
 ])
 def test_wrong_setting_stops_startup_with_one_clear_line(tmp_path, old, new, message):
     result = start_with(tmp_path, old, new)
