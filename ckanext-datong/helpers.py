@@ -7,6 +7,7 @@ import ckan.authz as authz
 import ckan.plugins.toolkit as tk
 
 from ckanext.datong import access, vocabulary
+from ckanext.datong.clock import beijing_text as datong_beijing_time
 from ckanext.datong.logic.action import listings
 from ckanext.datong.pages import (
     datong_display_value,
@@ -27,6 +28,7 @@ __all__ = [
     "datong_download_state",
     "datong_download_notice",
     "datong_may",
+    "datong_beijing_time",
     "get_featured_organizations",
     "get_featured_groups",
 ]

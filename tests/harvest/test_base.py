@@ -4,6 +4,7 @@ unchanged entries, withdrawing vanished ones, code conflicts and protection from
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import Any
 
 import pytest
@@ -166,3 +167,16 @@ def test_sources_are_registered_by_department_editors_only(world, feeds) -> None
         create_source(world.other_editor, world.org, url, "datong_json", HANGZHOU_CONFIG)
     with pytest.raises(tk.ValidationError, match="on_removed"):
         create_source(world.editor, world.org, url, "datong_json", {**HANGZHOU_CONFIG, "on_removed": "forget"})
+
+
+def test_the_entry_page_shows_its_origin_in_beijing_time(world, feeds, hangzhou, app) -> None:
+    records = department_feed(hangzhou, 1, 1)
+    source = _source(world, feeds, "/base/origin.json", records)
+    run_job(source)
+    [entry] = harvested(source)
+    page = app.get(tk.url_for("dataset.read", id=entry["name"]), environ_overrides={"REMOTE_USER": ""})
+    row = page.body[page.body.index('data-field="harvest_source"'):]
+    row = row[:row.index("</tr>")]
+    harvested_at = base.origin(entry["id"])["harvested"]  # stored in UTC
+    beijing = datetime.datetime.fromisoformat(harvested_at) + datetime.timedelta(hours=8)
+    assert f"（最近采集 {beijing.year}年{beijing.month}月{beijing.day}日 {beijing:%H:%M}）" in row
