@@ -21,3 +21,8 @@ def beijing_text(moment: datetime.datetime | str) -> str:
         moment = moment.replace(tzinfo=datetime.timezone.utc)
     local = moment.astimezone(BEIJING)
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def chinese_date(day: datetime.date) -> str:
+    """A date as Chinese readers write it: 2026年12月3日."""
+    return f"{day.year}年{day.month}月{day.day}日"

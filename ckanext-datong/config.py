@@ -46,6 +46,15 @@ def check_plugins() -> None:
             "请在 harvest 之后加入 datong_harvest")
 
 
+def check_holidays() -> None:
+    """Stop start-up with the problems of the holiday schedule file (sharing deadlines)."""
+    from ckanext.datong.sharing import workdays
+
+    problems = workdays.schedule_problems()
+    if problems:
+        raise CkanConfigurationException("；".join(problems))
+
+
 def catalog_code_pattern() -> re.Pattern[str]:
     """The pattern every 信息资源代码 must match."""
     return re.compile(tk.config.get("ckanext.datong.catalog.code_pattern"))
@@ -94,3 +103,29 @@ def login_lockout_seconds() -> int:
 def login_address_header() -> str:
     """The header holding the client's address behind a reverse proxy; empty: none."""
     return tk.config.get("ckanext.datong.login.address_header") or ""
+
+
+def sharing_check_days() -> int:
+    """Working days for the data authority's conformity check."""
+    return tk.asint(tk.config.get("ckanext.datong.sharing.check_days"))
+
+
+def sharing_review_days(published: bool) -> int:
+    """Working days for the provider's review: data already published, or to be published first."""
+    key = "review_days" if published else "review_days_unpublished"
+    return tk.asint(tk.config.get(f"ckanext.datong.sharing.{key}"))
+
+
+def datastore_max_file_bytes() -> int:
+    """Largest uploaded table loaded into the DataStore, in bytes."""
+    return tk.asint(tk.config.get("ckanext.datong.datastore.max_file_mb")) * 1024 * 1024
+
+
+def datastore_batch_rows() -> int:
+    """Rows written to the DataStore per datastore_upsert call."""
+    return tk.asint(tk.config.get("ckanext.datong.datastore.batch_rows"))
+
+
+def datastore_job_timeout() -> int:
+    """Seconds a DataStore load job may run."""
+    return tk.asint(tk.config.get("ckanext.datong.datastore.job_timeout"))

@@ -1,4 +1,5 @@
-"""Demo catalog: organizations, users and catalog entries from config/demo/*.yaml.
+"""Demo catalog: organizations, users, catalog entries and application scenarios (依场景授权)
+from config/demo/*.yaml.
 
 `load` creates what is missing and patches only what differs from the YAML, so a second
 run changes nothing. It goes through CKAN's actions as the site user, the way any other
@@ -6,6 +7,10 @@ client would, so the schema's validators, indexing and uploads behave as in prod
 Organization and catalog fields are the scheming fields of schemas/organization.yaml and
 schemas/dataset.yaml: which fields exist, which are required or lists, their vocabularies,
 信息项 subfields and flags and length limits are read from those schemas.
+
+Besides the YAML entries, one entry is built here (`elderly_care_entry`): a roster of 60 rows,
+too long for an inline YAML table, whose CSV is loaded into the DataStore (resources marked
+`datastore: true` are loaded synchronously by ckanext.datong.loader, without a job worker).
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from werkzeug.datastructures import FileStorage
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.datong import codes, schema_fields, uscc, vocabulary
+from ckanext.datong import codes, loader, schema_fields, uscc, vocabulary
 from ckanext.datong.schema_fields import ITEMS
 
 Echo = Callable[[str], None]
@@ -91,11 +96,13 @@ class Summary:
     organizations: Counts = dataclasses.field(default_factory=Counts)
     users: Counts = dataclasses.field(default_factory=Counts)
     datasets: Counts = dataclasses.field(default_factory=Counts)
+    scenarios: Counts = dataclasses.field(default_factory=Counts)
     logins: list[Login] = dataclasses.field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return any(c.created or c.updated for c in (self.organizations, self.users, self.datasets))
+        return any(c.created or c.updated
+                   for c in (self.organizations, self.users, self.datasets, self.scenarios))
 
     def line(self) -> str:
         """One line, e.g. `demo data: 48 organizations (48 created, 0 updated, 0 unchanged), …`."""
@@ -105,6 +112,7 @@ class Summary:
                 ("organizations", self.organizations),
                 ("users", self.users),
                 ("datasets", self.datasets),
+                ("scenarios", self.scenarios),
             )
         )
         return "demo data: " + ", ".join(parts)
@@ -209,6 +217,11 @@ def read_yaml(directory: str, filename: str) -> list[dict[str, Any]]:
     if not isinstance(entries, list):
         raise DemoDataError(f"{path}: expected a top-level '{key}:' list")
     return entries
+
+
+def read_datasets(directory: str) -> list[dict[str, Any]]:
+    """The demo catalog entries: those of datasets.yaml, then the ones built here."""
+    return read_yaml(directory, "datasets.yaml") + [elderly_care_entry()]
 
 
 def table_columns(dataset: dict[str, Any]) -> list[str]:
@@ -339,12 +352,14 @@ def _resource_problems(where: str, resources: list[dict]) -> list[str]:
     for resource in resources:
         has_url, has_table = "url" in resource, "columns" in resource or "rows" in resource
         rows = resource.get("rows") or []
+        most = len(rows) if resource.get("datastore") else 8  # DataStore tables may be longer
         if has_url == has_table:
             problems.append(f"{where}: resource {resource.get('name')!r} needs url OR columns+rows")
         elif has_table and not (
-            3 <= len(rows) <= 8 and all(len(row) == len(resource.get("columns") or []) for row in rows)
+            3 <= len(rows) <= most and all(len(row) == len(resource.get("columns") or []) for row in rows)
         ):
-            problems.append(f"{where}: resource {resource.get('name')!r} needs 3-8 rows as wide as columns")
+            problems.append(f"{where}: resource {resource.get('name')!r} needs 3-8 rows "
+                            "(more with datastore: true) as wide as columns")
     return problems
 
 
@@ -356,7 +371,7 @@ def load(echo: Echo, directory: str | None = None) -> Summary:
     directory = directory or demo_dir()
     organizations = read_yaml(directory, "organizations.yaml")
     users = read_yaml(directory, "users.yaml")
-    datasets = read_yaml(directory, "datasets.yaml")
+    datasets = read_datasets(directory)
     check(organizations, users, datasets)
 
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
@@ -368,6 +383,7 @@ def load(echo: Echo, directory: str | None = None) -> Summary:
     summary.organizations = load_organizations(context, organizations, echo)
     summary.users, summary.logins = load_users(context, users, echo)
     summary.datasets = load_datasets(context, datasets, echo)
+    summary.scenarios = load_scenarios(context, read_yaml(directory, "scenarios.yaml"), echo)
     echo("demo logins (演示账号，仅供演示):")
     for line in summary.logins_table().splitlines():
         echo("  " + line)
@@ -469,7 +485,8 @@ def _ensure_member(context: Callable[[], dict], user: dict, where: str) -> bool:
 
 
 def load_datasets(context: Callable[[], dict], datasets: list[dict], echo: Echo) -> Counts:
-    """Create or patch each catalog entry and its resources; echo `[i/n] title (outcome)`."""
+    """Create or patch each catalog entry and its resources and load its DataStore tables;
+    echo `[i/n] title (outcome)` and a line per table loaded."""
     if any("columns" in r for d in datasets for r in d["resources"]) and not tk.config.get(
         "ckan.storage_path"
     ):
@@ -477,9 +494,44 @@ def load_datasets(context: Callable[[], dict], datasets: list[dict], echo: Echo)
     counts = Counts()
     for number, dataset in enumerate(datasets, start=1):
         outcome = _load_dataset(context, dataset)
+        tables = _load_tables(context, dataset)
+        if tables and outcome == "unchanged":
+            outcome = "updated"
         counts.add(outcome)
         echo(f"[{number}/{len(datasets)}] {dataset['title']} ({outcome})")
+        for name, message in tables:
+            echo(f"  datastore table {name}: {message}")
     return counts
+
+
+def load_scenarios(context: Callable[[], dict], scenarios: list[dict], echo: Echo) -> Counts:
+    """Create each application scenario, or update the one of the same name when it differs."""
+    counts = Counts()
+    existing = {s["name"]: s for s in tk.get_action("datong_scenario_list")(context(), {})}
+    for scenario in scenarios:
+        wanted = dict(scenario, coverage=[
+            dict(entry, package_id=_call("package_show", context, scenario["name"],
+                                         id=entry["package_id"])["id"])
+            for entry in scenario["coverage"]])
+        stored = existing.get(scenario["name"])
+        if stored is None:
+            _call("datong_scenario_create", context, scenario["name"], **wanted)
+            outcome = "created"
+        elif _scenario_differs(stored, wanted):
+            _call("datong_scenario_update", context, scenario["name"], id=stored["id"], **wanted)
+            outcome = "updated"
+        else:
+            outcome = "unchanged"
+        counts.add(outcome)
+        echo(f"scenario {scenario['name']} ({outcome})")
+    return counts
+
+
+def _scenario_differs(stored: dict, wanted: dict) -> bool:
+    coverage = [{"package_id": c["package_id"], "items": c["items"]} for c in stored["coverage"]]
+    return coverage != [{"package_id": c["package_id"], "items": c.get("items")}
+                        for c in wanted["coverage"]] or any(
+        stored.get(key) != value for key, value in wanted.items() if key != "coverage")
 
 
 def catalog_fields(dataset: dict) -> dict[str, Any]:
@@ -610,6 +662,28 @@ def _resources(stored: dict, dataset: dict) -> list[dict[str, Any]] | None:
     return result if changed else None
 
 
+def _load_tables(context: Callable[[], dict], dataset: dict) -> list[tuple[str, str]]:
+    """Load into the DataStore, synchronously, each `datastore: true` resource whose current
+    file is not loaded yet; (resource name, outcome) of each one loaded."""
+    positions = [n for n, resource in enumerate(dataset["resources"]) if resource.get("datastore")]
+    if not positions:
+        return []
+    stored = find_entry(context, dataset)
+    assert stored is not None  # _load_dataset has just created or updated it
+    loaded: list[tuple[str, str]] = []
+    for position in positions:
+        resource = stored["resources"][position]
+        if loader.is_loaded(resource["id"]):
+            continue
+        loader.load(resource["id"])
+        record = loader.status(resource["id"]) or {}
+        if record.get("state") != loader.LOADED:
+            raise DemoDataError(f"dataset {stored['name']}: resource {resource['name']!r} could not be "
+                                f"loaded into the DataStore: {record.get('message')}")
+        loaded.append((resource["name"], record["message"]))
+    return loaded
+
+
 def _resource_matches(stored: dict, fields: dict[str, Any], is_upload: bool) -> bool:
     if is_upload != (stored.get("url_type") == "upload"):
         return False
@@ -638,3 +712,157 @@ def _text(value: Any) -> str:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return str(value)
+
+
+# --------------------------------------------------------------------------- built-in entries
+
+
+# 大同市养老服务机构名录 (市民政局): six fictitious institutions per county or district, each
+# (名称, 行政区划代码, 机构性质, 床位数). A code is the county's GB/T 2260 code, a 3-digit
+# 乡镇/街道 number and, for community centres, a 3-digit 社区/村 number (all made up).
+ELDERLY_CARE_INSTITUTIONS: dict[str, tuple[tuple[str, str, str, int], ...]] = {
+    "平城区": (
+        ("大同市平城区社会福利院", "140213001", "公办", 300),
+        ("平城区南关街道养老服务中心", "140213002", "公建民营", 120),
+        ("平城区北关街道永泰社区日间照料中心", "140213003008", "公建民营", 30),
+        ("平城区新华街颐康养老院", "140213005", "民办", 180),
+        ("平城区水泊寺乡敬老院", "140213200", "公办", 60),
+        ("平城区向阳里街道康乐社区日间照料中心", "140213006012", "公建民营", 25),
+    ),
+    "云冈区": (
+        ("大同市云冈区社会福利中心", "140214001", "公办", 200),
+        ("云冈区新平旺街道养老服务中心", "140214002", "公建民营", 90),
+        ("云冈区口泉街道同煤社区日间照料中心", "140214004007", "公建民营", 28),
+        ("云冈区云冈镇敬老院", "140214100", "公办", 70),
+        ("云冈区高山镇敬老院", "140214101", "公办", 50),
+        ("云冈区西韩岭乡颐养院", "140214200", "民办", 110),
+    ),
+    "新荣区": (
+        ("大同市新荣区社会福利中心", "140212100", "公办", 120),
+        ("新荣区新荣镇新兴社区日间照料中心", "140212100003", "公建民营", 20),
+        ("新荣区破鲁堡乡敬老院", "140212200", "公办", 40),
+        ("新荣区堡子湾乡敬老院", "140212201", "公办", 36),
+        ("新荣区郭家窑乡幸福院", "140212202", "公办", 30),
+        ("新荣区花园屯乡康养中心", "140212203", "民办", 80),
+    ),
+    "云州区": (
+        ("大同市云州区社会福利院", "140215100", "公办", 150),
+        ("云州区西坪镇东关社区日间照料中心", "140215100005", "公建民营", 25),
+        ("云州区倍加造镇敬老院", "140215101", "公办", 60),
+        ("云州区周士庄镇敬老院", "140215102", "公办", 55),
+        ("云州区吉家庄乡敬老院", "140215200", "公办", 40),
+        ("云州区火山康养中心", "140215201", "民办", 160),
+    ),
+    "阳高县": (
+        ("阳高县社会福利中心", "140221100", "公办", 180),
+        ("阳高县龙泉镇南关社区日间照料中心", "140221100002", "公建民营", 30),
+        ("阳高县罗文皂镇敬老院", "140221101", "公办", 50),
+        ("阳高县大白登镇敬老院", "140221102", "公办", 45),
+        ("阳高县王官屯镇敬老院", "140221103", "公办", 48),
+        ("阳高县仁和养老院", "140221100", "民办", 90),
+    ),
+    "天镇县": (
+        ("天镇县社会福利院", "140222100", "公办", 160),
+        ("天镇县玉泉镇北关社区日间照料中心", "140222100004", "公建民营", 24),
+        ("天镇县谷前堡镇敬老院", "140222101", "公办", 50),
+        ("天镇县米薪关镇敬老院", "140222102", "公办", 42),
+        ("天镇县新平堡镇敬老院", "140222103", "公办", 38),
+        ("天镇县逯家湾镇颐养院", "140222104", "民办", 70),
+    ),
+    "广灵县": (
+        ("广灵县社会福利中心", "140223100", "公办", 140),
+        ("广灵县壶泉镇西关社区日间照料中心", "140223100006", "公建民营", 26),
+        ("广灵县南村镇敬老院", "140223101", "公办", 46),
+        ("广灵县一斗泉乡敬老院", "140223200", "公办", 32),
+        ("广灵县加斗乡敬老院", "140223201", "公办", 30),
+        ("广灵县壶山康养院", "140223100", "民办", 85),
+    ),
+    "灵丘县": (
+        ("灵丘县社会福利院", "140224100", "公办", 170),
+        ("灵丘县武灵镇城南社区日间照料中心", "140224100003", "公建民营", 30),
+        ("灵丘县东河南镇敬老院", "140224101", "公办", 52),
+        ("灵丘县上寨镇敬老院", "140224102", "公办", 48),
+        ("灵丘县落水河乡敬老院", "140224200", "公办", 36),
+        ("灵丘县平型关康养中心", "140224204", "民办", 100),
+    ),
+    "浑源县": (
+        ("浑源县社会福利中心", "140225100", "公办", 190),
+        ("浑源县永安镇东关社区日间照料中心", "140225100008", "公建民营", 28),
+        ("浑源县西坊城镇敬老院", "140225101", "公办", 55),
+        ("浑源县沙圪坨镇敬老院", "140225102", "公办", 50),
+        ("浑源县王庄堡镇敬老院", "140225104", "公办", 44),
+        ("浑源县恒山颐养院", "140225100", "民办", 120),
+    ),
+    "左云县": (
+        ("左云县社会福利院", "140226100", "公办", 130),
+        ("左云县云兴镇新城社区日间照料中心", "140226100002", "公建民营", 22),
+        ("左云县鹊儿山镇敬老院", "140226101", "公办", 40),
+        ("左云县店湾镇敬老院", "140226102", "公办", 45),
+        ("左云县管家堡乡敬老院", "140226200", "公办", 30),
+        ("左云县长城康养院", "140226100", "民办", 75),
+    ),
+}
+ELDERLY_CARE_COLUMNS = ("机构名称", "行政区划代码", "所在县区", "机构性质", "床位数", "联系电话", "登记日期")
+
+
+def elderly_care_rows() -> list[list[str | int]]:
+    """The roster's rows; telephone numbers and registration dates are made up from the
+    row's position."""
+    rows: list[list[str | int]] = []
+    for county_number, (county, institutions) in enumerate(ELDERLY_CARE_INSTITUTIONS.items()):
+        for number, (name, code, kind, beds) in enumerate(institutions):
+            serial = county_number * len(institutions) + number
+            phone = f"0352-6{county_number}{number:02d}{37 * serial % 1000:03d}"
+            registered = datetime.date(2008 + serial * 7 % 17, 1 + serial % 12, 1 + serial * 11 % 28)
+            rows.append([name, code, county, kind, beds, phone, registered.isoformat()])
+    return rows
+
+
+def elderly_care_entry() -> dict[str, Any]:
+    """大同市养老服务机构名录: shared on conditions, not opened, with a 属地字段 so that counties
+    receive their own rows; its roster is loaded into the DataStore."""
+    return {
+        "name": "datong-elderly-care-institutions",
+        "title": "大同市养老服务机构名录",
+        "owner_org": "dt-mzj",
+        "resource_code": "203021/14020000700002",
+        "resource_class": "203021",
+        "industry_domain": "政务",
+        "theme": ["社会保障", "公共服务"],
+        "catalog_format": "电子表格",
+        "share_type": "有条件共享",
+        "share_condition": "仅向民政、卫生健康、医保和应急管理部门及各县区人民政府提供，用于养老服务监管、"
+                           "补贴核查和应急救助；县区按属地获取本辖区机构，联系电话仅用于工作联系。",
+        "share_method": ["接口", "库表"],
+        "open_type": "不予开放",
+        "update_frequency": "每季度",
+        "publish_date": "2025-09-01",
+        "spatial_scope": "140200",
+        "modality": ["表格"],
+        "data_grade": "一般-3",
+        "data_volume": f"{sum(len(i) for i in ELDERLY_CARE_INSTITUTIONS.values())}家机构",
+        "region_item": "行政区划代码",
+        "license_id": CLOSED_LICENCE,
+        "notes": "全市养老院、敬老院、社会福利院和社区日间照料中心的名称、所在乡镇（街道）行政区划代码、"
+                 "所在县区、机构性质、床位数、联系电话和登记日期，供养老服务监管和县区按属地回流使用。",
+        "tags": ["养老服务", "养老机构", "敬老院", "日间照料"],
+        ITEMS: [
+            {"item_name": "机构名称", "data_type": "C", "length": 50},
+            {"item_name": "行政区划代码", "data_type": "C", "length": 12},
+            {"item_name": "所在县区", "data_type": "C", "length": 10},
+            {"item_name": "机构性质", "data_type": "C", "length": 10},
+            {"item_name": "床位数", "data_type": "I", "length": 6},
+            {"item_name": "联系电话", "data_type": "C", "length": 20, "personal_info": True,
+             "item_grade": "一般-3"},
+            {"item_name": "登记日期", "data_type": "D", "length": 8},
+        ],
+        "resources": [{
+            "name": "养老服务机构名录",
+            "description": "每家机构一行：机构名称、行政区划代码（乡镇或社区级）、所在县区、机构性质、"
+                           "床位数、联系电话和登记日期；已导入数据存储，可通过 DataStore API 查询。",
+            "format": "CSV",
+            "columns": list(ELDERLY_CARE_COLUMNS),
+            "rows": elderly_care_rows(),
+            "datastore": True,
+        }],
+    }

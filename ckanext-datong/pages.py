@@ -17,7 +17,7 @@ SECTIONS: tuple[tuple[dict[str, str], tuple[str, ...]], ...] = (
     ({"zh_Hans_CN": "分类", "en": "Classification"},
      ("resource_class", "resource_attribute", "resource_code", "industry_domain", "theme",
       "catalog_format", "spatial_scope", "modality")),
-    ({"zh_Hans_CN": "信息项", "en": "Data items"}, ("items",)),
+    ({"zh_Hans_CN": "信息项", "en": "Data items"}, ("items", "region_item")),
     ({"zh_Hans_CN": "数据分级", "en": "Grade"}, ("data_grade",)),
     ({"zh_Hans_CN": "共享与开放", "en": "Sharing and opening"},
      ("share_type", "share_condition", "share_method", "open_type", "open_condition")),

@@ -7,10 +7,13 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
+from ckanext.datastore.interfaces import IDatastore
 
-from ckanext.datong import access, facets, signin, uploads
+from ckanext.datong import access, facets, loader, signin, uploads
+from ckanext.datong.access import tables
 from ckanext.datong.logic import action
 from ckanext.datong.search import seam
+from ckanext.datong.sharing import notify
 from ckanext.datong import config as datong_config
 
 
@@ -30,12 +33,15 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IUploader, inherit=True)
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IAuthenticator, inherit=True)
+    p.implements(IDatastore, inherit=True)
 
     # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
         datong_config.check_database()
         datong_config.check_plugins()
+        datong_config.check_holidays()
+        notify.install()
         if datong_config.search_backend() == "postgres":
             seam.use_postgres_backend()
 
@@ -88,3 +94,17 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
     def before_resource_show(self, resource_dict: dict[str, Any]) -> dict[str, Any]:
         uploads.show_download_url(resource_dict)
         return resource_dict
+
+    def after_resource_create(self, context: dict[str, Any], resource_dict: dict[str, Any]) -> None:
+        loader.on_resource_saved(resource_dict)
+
+    def after_resource_update(self, context: dict[str, Any], resource_dict: dict[str, Any]) -> None:
+        loader.on_resource_saved(resource_dict)
+
+    # IDatastore
+    def datastore_search(self, context: dict[str, Any], data_dict: dict[str, Any],
+                         fields_types: dict[str, Any], query_dict: dict[str, Any]) -> dict[str, Any]:
+        condition = tables.row_condition(context, fields_types)
+        if condition is not None:
+            query_dict.setdefault("where", []).append(condition)
+        return query_dict

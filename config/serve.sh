@@ -8,6 +8,8 @@
 #   harvest-run     `ckan harvester run` every HARVEST_RUN_INTERVAL seconds (default 60):
 #                   starts the jobs that are due by their source's frequency and marks
 #                   finished jobs finished
+#   sharing-tick    `ckan datong sharing tick` every SHARING_TICK_INTERVAL seconds (default
+#                   300): escalates overdue sharing requests, audits expired grants
 # then serves CKAN (its output on the terminal). Ctrl-C, or the server ending, stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,7 @@ ini=${1:?usage: config/serve.sh INI [HOST] [PORT]}
 host=${2:-127.0.0.1}
 port=${3:-5000}
 interval=${HARVEST_RUN_INTERVAL:-60}
+tick_interval=${SHARING_TICK_INTERVAL:-300}
 ckan=.venv/bin/ckan
 logs=var/log
 mkdir -p "$logs"
@@ -30,7 +33,7 @@ background() {  # name command...
 
 stop() {
   trap - EXIT INT TERM
-  printf '==> stopping the server, the harvest consumers, the jobs worker and the harvest runner\n'
+  printf '==> stopping the server, the harvest consumers, the jobs worker, the harvest runner and the sharing tick\n'
   local pid
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -48,6 +51,11 @@ background harvest-run bash -c '
     "$0" -c "$1" harvester run || echo "$(date -u +%FT%TZ) ckan harvester run failed" >&2
     sleep "$2"
   done' "$ckan" "$ini" "$interval"
+background sharing-tick bash -c '
+  while true; do
+    "$0" -c "$1" datong sharing tick || echo "$(date -u +%FT%TZ) ckan datong sharing tick failed" >&2
+    sleep "$2"
+  done' "$ckan" "$ini" "$tick_interval"
 
 printf '==> serving the portal on http://%s:%s (Ctrl-C stops it and the processes above)\n' "$host" "$port"
 # In the background too, so that a signal to this script is handled at once (bash defers

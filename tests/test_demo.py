@@ -3,6 +3,7 @@ catalog rule of issue 3 a live example."""
 from __future__ import annotations
 
 import collections
+import datetime
 import os
 import re
 from types import SimpleNamespace
@@ -12,7 +13,7 @@ import pytest
 from ckan import model, plugins
 from ckan.tests import helpers
 
-from ckanext.datong import demo, names, uscc, vocabulary
+from ckanext.datong import demo, loader, names, uscc, vocabulary
 
 DEMO_DIR = os.path.join(os.path.dirname(__file__), os.pardir, "config", "demo")
 COUNTIES = {
@@ -23,6 +24,8 @@ COUNTIES = {
 
 
 def read(filename: str) -> list[dict[str, Any]]:
+    if filename == "datasets.yaml":
+        return demo.read_datasets(DEMO_DIR)  # with the entries demo.py builds
     return demo.read_yaml(DEMO_DIR, filename)
 
 
@@ -195,16 +198,21 @@ def test_first_load_creates_everything(loaded) -> None:
     summary = loaded.summary
     users = len(read("users.yaml"))
     assert summary.organizations.created == len(read("organizations.yaml")) >= 41
-    assert summary.users.created == users == 6
+    assert summary.users.created == users == 7
+    assert summary.scenarios.created == len(read("scenarios.yaml")) >= 1
     assert summary.datasets.created == len(read("datasets.yaml")) >= 72
     assert summary.line() == (
         f"demo data: {summary.organizations.total} organizations ({summary.organizations.total} "
         f"created, 0 updated, 0 unchanged), {users} users ({users} created, 0 updated, 0 unchanged), "
-        f"{summary.datasets.total} datasets ({summary.datasets.total} created, 0 updated, 0 unchanged)"
+        f"{summary.datasets.total} datasets ({summary.datasets.total} created, 0 updated, 0 unchanged), "
+        f"{summary.scenarios.total} scenarios ({summary.scenarios.total} created, 0 updated, 0 unchanged)"
     )
+    assert "scenario 县区养老服务补贴核对 (created)" in loaded.lines
     progress = [line for line in loaded.lines if line.startswith("[")]
     assert len(progress) == summary.datasets.total
     assert progress[0].startswith(f"[1/{summary.datasets.total}] ") and progress[0].endswith(" (created)")
+    assert progress[-1].endswith("] 大同市养老服务机构名录 (created)")
+    assert loaded.lines[loaded.lines.index(progress[-1]) + 1] == "  datastore table 养老服务机构名录: 已导入 60 行、7 列"
 
 
 def test_organizations_carry_their_schema_fields(loaded) -> None:
@@ -317,7 +325,7 @@ def test_visibility_follows_the_attributes(loaded) -> None:
 
 def test_second_load_changes_nothing(loaded) -> None:
     summary = demo.load(lambda line: None)
-    for counts in (summary.organizations, summary.users, summary.datasets):
+    for counts in (summary.organizations, summary.users, summary.datasets, summary.scenarios):
         assert counts.created == counts.updated == 0
         assert counts.unchanged == counts.total > 0
     assert not summary.changed
@@ -350,3 +358,49 @@ def test_load_repairs_drift(loaded) -> None:
     assert org["contact_phone"] == "0352-5600002"
     assert model.User.get("jtj-editor").validate_password("Datong-editor-2026")
     assert not demo.load(lambda line: None).changed
+
+
+def test_elderly_care_roster_is_in_the_datastore(loaded) -> None:
+    """The roster is queryable through the DataStore API, its codes start with their county's
+    code, and the entry names the column that holds them (属地字段)."""
+    dataset = helpers.call_action("package_show", context=sysadmin_context(), id="datong-elderly-care-institutions")
+    assert dataset["region_item"] == "行政区划代码"
+    assert [item["item_name"] for item in dataset["items"] if item["personal_info"] == "true"] == ["联系电话"]
+    resource = dataset["resources"][0]
+    assert resource["datastore_active"] is True
+    assert loader.status(resource["id"])["state"] == "已导入"
+    found = helpers.call_action("datastore_search", context=sysadmin_context(), resource_id=resource["id"],
+                                limit=1000)
+    assert found["total"] == len(found["records"]) == 60
+    types = {field["id"]: field["type"] for field in found["fields"]}
+    assert types == {"_id": "int", "机构名称": "text", "行政区划代码": "text", "所在县区": "text",
+                     "机构性质": "text", "床位数": "int4", "联系电话": "text", "登记日期": "date"}
+    assert collections.Counter(row["所在县区"] for row in found["records"]) == {county: 6 for county in COUNTIES}
+    for row in found["records"]:
+        assert row["行政区划代码"].startswith(COUNTIES[row["所在县区"]]) and len(row["行政区划代码"]) in (9, 12)
+    lingqiu = helpers.call_action("datastore_search", context=sysadmin_context(), resource_id=resource["id"],
+                                  filters={"所在县区": "灵丘县"}, fields=["机构名称", "床位数"], sort="床位数 desc")
+    assert lingqiu["total"] == 6 and lingqiu["records"][0] == {"机构名称": "灵丘县社会福利院", "床位数": 170}
+
+
+def test_a_county_official_gets_the_rows_of_their_county_through_the_demo_scenario(loaded) -> None:
+    """The demo's 按属地回流 path: 平城区's official asks for the elderly-care roster within the
+    scenario, is approved at once, and reads only 平城区's rows and the granted columns."""
+    official = {"user": "pcq-official", "ignore_auth": False}
+    [scenario] = helpers.call_action("datong_scenario_list", context=dict(official))
+    today = datetime.date.today()
+    entry = helpers.call_action("package_show", context=dict(official),
+                                id="datong-elderly-care-institutions")
+    draft = helpers.call_action(
+        "datong_request_create", context=dict(official), scenario_id=scenario["id"],
+        entries=[{"package_id": entry["id"], "items": ["机构名称", "行政区划代码", "床位数"]}],
+        purpose="核对平城区养老机构床位", basis="《山西省养老服务条例》", start_date=today.isoformat(),
+        end_date=(today + datetime.timedelta(days=30)).isoformat(), frequency="每月",
+        delivery="接口", territory="own", contact_name="李慧敏", contact_phone="0352-2010000",
+        commitment=True)
+    decided = helpers.call_action("datong_request_submit", context=dict(official), id=draft["id"])
+    assert decided["state"] == "approved"
+    found = helpers.call_action("datastore_search", context=dict(official),
+                                resource_id=entry["resources"][0]["id"], limit=100)
+    assert [f["id"] for f in found["fields"]] == ["_id", "机构名称", "行政区划代码", "床位数"]
+    assert found["total"] == 6 and {r["行政区划代码"][:6] for r in found["records"]} == {"140213"}

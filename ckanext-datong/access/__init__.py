@@ -8,7 +8,8 @@ Every channel asks this package, and nothing else decides:
 """
 from ckanext.datong.access.decision import (
     ALLOWED, DENIED, GRANT_REQUIRED, MESSAGES, NOT_FOUND_MESSAGE, NOT_VISIBLE_MESSAGE, STATUSES,
-    UUID, Entry, audience, authorized, can_see_grade, file_auth, file_statuses,
+    UUID, WHOLE, Entry, Scope, audience, authorized, can_see_grade, data_scope, file_auth,
+    file_statuses,
     referenced_entry, resource_file_status, seen_entries, visible_packages)
 from ckanext.datong.access.identity import (
     ANONYMOUS, Viewer, current_viewer, viewer, viewer_from_context)
@@ -19,7 +20,7 @@ from ckanext.datong.access.redaction import (
 
 __all__ = [
     "ALLOWED", "DENIED", "GRANT_REQUIRED", "MESSAGES", "NOT_FOUND_MESSAGE", "NOT_VISIBLE_MESSAGE",
-    "STATUSES", "UUID", "Entry", "audience", "authorized", "can_see_grade", "file_auth",
+    "STATUSES", "UUID", "WHOLE", "Entry", "Scope", "data_scope", "audience", "authorized", "can_see_grade", "file_auth",
     "file_statuses", "referenced_entry", "resource_file_status", "seen_entries",
     "visible_packages", "ANONYMOUS", "Viewer", "current_viewer", "viewer", "viewer_from_context",
     "dataset_labels", "may_see", "relabel_history", "user_labels", "flagged_item",

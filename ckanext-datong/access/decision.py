@@ -198,6 +198,73 @@ def file_statuses(who: Viewer, entry: Entry, resource_ids: Sequence[Optional[str
             for resource_id in resource_ids]
 
 
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """What of a resource's data a reader may take: every column or only some (信息项 names),
+    every row or only those of some territories (administrative-code prefixes, read from the
+    entry's 属地字段 `region_item`), and the grants that give it (none: not through a grant)."""
+
+    columns: Optional[frozenset[str]] = None
+    regions: Optional[frozenset[str]] = None
+    region_item: str = ""
+    grants: tuple[Grant, ...] = ()
+
+    @property
+    def whole(self) -> bool:
+        return self.columns is None and self.regions is None
+
+    def contains(self, other: "Scope") -> bool:
+        return (self.columns is None or (other.columns is not None and other.columns <= self.columns)) \
+            and (self.regions is None or (other.regions is not None and other.regions <= self.regions))
+
+
+WHOLE = Scope()
+
+
+def _grant_scope(grant: Grant, region_item: str) -> Scope:
+    return Scope(columns=frozenset(grant.items) if grant.items is not None else None,
+                 regions=frozenset([grant.region_code]) if grant.region_code else None,
+                 region_item=region_item, grants=(grant,))
+
+
+def _combined(scopes: list[Scope], region_item: str) -> Scope:
+    """One scope from several grants without giving more than any of them does: the widest
+    grant when it contains the others; otherwise the columns every grant gives, for the
+    territories any gives."""
+    grants = tuple(grant for scope in scopes for grant in scope.grants)
+    for scope in scopes:
+        if all(scope.contains(other) for other in scopes):
+            return dataclasses.replace(scope, grants=grants)
+    columns: Optional[frozenset[str]] = None
+    for scope in scopes:
+        if scope.columns is not None:
+            columns = scope.columns if columns is None else columns & scope.columns
+    regions: Optional[frozenset[str]] = frozenset()
+    for scope in scopes:
+        regions = None if scope.regions is None or regions is None else regions | scope.regions
+    return Scope(columns=columns, regions=regions, region_item=region_item, grants=grants)
+
+
+def data_scope(who: Viewer, resource_id: str) -> Optional[Scope]:
+    """What of a resource's data `who` may read now (WHOLE without a grant, or what the grants
+    in force give); None when they may read none of it, or may not see the resource."""
+    resource = model.Resource.get(resource_id) if resource_id else None
+    if resource is None or resource.state != model.State.ACTIVE:
+        return None
+    package = model.Package.get(resource.package_id)
+    if package is None or not authorized(who, "package_show", package.id):
+        return None
+    entry = Entry.of_package(package)
+    status = _file_status_without_grants(who, entry)
+    if status != GRANT_REQUIRED or who.user is None:
+        return WHOLE if status == ALLOWED else None
+    region_item = package.extras.get("region_item") or ""
+    scopes = [_grant_scope(grant, region_item)
+              for grant in Grant.in_force(entry.id, who.user_id, who.org_ids)
+              if grant.resource_id in (None, resource.id)]
+    return _combined(scopes, region_item) if scopes else None
+
+
 def resource_file_status(who: Viewer, resource_id: str) -> Optional[str]:
     """The file status of one resource; None when it does not exist or `who` may not see it."""
     resource = model.Resource.get(resource_id) if resource_id else None

@@ -4,8 +4,10 @@ from __future__ import annotations
 import click
 
 from ckanext.datong.cli.access import access
+from ckanext.datong.cli.audit import audit
 from ckanext.datong.cli.demo import demo
 from ckanext.datong.cli.search import search
+from ckanext.datong.cli.sharing import sharing
 
 __all__ = ["datong"]
 
@@ -16,5 +18,7 @@ def datong() -> None:
 
 
 datong.add_command(access)
+datong.add_command(audit)
 datong.add_command(demo)
 datong.add_command(search)
+datong.add_command(sharing)

@@ -93,6 +93,9 @@ def problems(entry: Mapping[str, Any]) -> Iterator[Problem]:
         rank = _grade_rank(item_grade)
         if rank is not None and (highest is None or rank > highest[0]):
             highest = (rank, item_grade, item_name)
+    region_item = text(entry.get("region_item"))
+    if region_item and region_item not in {text(item.get("item_name")) for item in _items(entry)}:
+        yield ("region_item",), f"「属地字段」（{region_item}）必须是本信息资源的信息项名称之一"
     grade_rank = _grade_rank(grade)
     if highest is not None and grade_rank is not None and grade_rank < highest[0]:
         yield ("data_grade",), (

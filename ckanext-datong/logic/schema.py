@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import datetime
+from typing import Any, Optional
 
 import ckan.model as model
 from ckan.lib.navl.dictization_functions import Invalid, missing
@@ -11,6 +12,7 @@ from ckan.logic.schema import validator_args
 from ckan.types import Schema
 
 from ckanext.datong import config as datong_config
+from ckanext.datong import lists, vocabulary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,3 +62,200 @@ def datong_catalog_import_schema() -> Schema:
 @validator_args
 def datong_catalog_import_status_schema(not_empty: Any, unicode_safe: Any) -> Schema:
     return {"id": [not_empty, unicode_safe]}
+
+
+# --------------------------------------------------------------------------- sharing requests
+
+def _required_text(label: str, limit: int) -> Any:
+    """Stripped text, required, at most `limit` characters."""
+    def validator(value: Any) -> str:
+        text = "" if value is missing or value is None else str(value).strip()
+        if not text:
+            raise Invalid(f"请填写{label}")
+        if len(text) > limit:
+            raise Invalid(f"{label}不能超过{limit}个字符（现为{len(text)}个）")
+        return text
+    return validator
+
+
+def _optional_text(label: str, limit: int) -> Any:
+    def validator(value: Any) -> str:
+        text = "" if value is missing or value is None else str(value).strip()
+        if len(text) > limit:
+            raise Invalid(f"{label}不能超过{limit}个字符（现为{len(text)}个）")
+        return text
+    return validator
+
+
+def _date(label: str) -> Any:
+    """A date written YYYY-MM-DD."""
+    def validator(value: Any) -> datetime.date:
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise Invalid(f"{label}应为日期，格式为YYYY-MM-DD，例如 2027-01-31")
+    return validator
+
+
+def _one_of(label: str, values: Any) -> Any:
+    """One of `values` (a tuple, or a callable giving them when the check runs)."""
+    def validator(value: Any) -> str:
+        allowed = values() if callable(values) else values
+        text = "" if value is missing or value is None else str(value).strip()
+        if not text:
+            raise Invalid(f"请选择{label}")
+        if text not in allowed:
+            raise Invalid(f"{label}“{text}”无效，可选：{'、'.join(allowed)}")
+        return text
+    return validator
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes", "on", "是")
+
+
+def _names(value: Any) -> Optional[list[str]]:
+    """信息项 names: a list or comma-separated text; empty means every item (None)."""
+    if value is missing or value is None or value == "" or value == []:
+        return None
+    names = value if isinstance(value, list) else lists.split(str(value))
+    cleaned = [str(name).strip() for name in names if str(name).strip()]
+    if not cleaned:
+        return None
+    return list(dict.fromkeys(cleaned))
+
+
+FREQUENCIES = ("一次性", "实时", "每日", "每周", "每月", "每季度", "每年", "按需")
+TERRITORIES = ("any", "own")
+
+
+@validator_args
+def datong_request_entry_schema(ignore_missing: Any, unicode_safe: Any) -> Schema:
+    return {
+        "package_id": [_required_text("数据目录", 100)],
+        "resource_id": [ignore_missing, unicode_safe],
+        "items": [ignore_missing, _names],
+    }
+
+
+@validator_args
+def datong_request_create_schema(ignore_missing: Any, unicode_safe: Any) -> Schema:
+    return {
+        "requester_org_id": [ignore_missing, unicode_safe, _organization_id],
+        "scenario_id": [ignore_missing, unicode_safe],
+        "purpose": [_required_text("使用用途", 500)],
+        "basis": [_required_text("申请依据", 500)],
+        "start_date": [_date("使用期限起始日期")],
+        "end_date": [_date("使用期限截止日期")],
+        "frequency": [_one_of("使用频度", FREQUENCIES)],
+        "delivery": [_one_of("共享方式", lambda: vocabulary.values("share_methods"))],
+        "territory": [ignore_missing, _one_of("属地范围", TERRITORIES)],
+        "contact_name": [_required_text("联系人", 50)],
+        "contact_phone": [_required_text("联系电话", 30)],
+        "commitment": [ignore_missing, _flag],
+        "entries": datong_request_entry_schema(),
+    }
+
+
+@validator_args
+def datong_request_update_schema(not_empty: Any, unicode_safe: Any) -> Schema:
+    schema = datong_request_create_schema()
+    schema["id"] = [not_empty, unicode_safe]
+    return schema
+
+
+@validator_args
+def datong_request_id_schema(not_empty: Any, unicode_safe: Any) -> Schema:
+    return {"id": [not_empty, unicode_safe], "reason": [_optional_text("理由", 1000)]}
+
+
+def datong_request_decide_schema(outcomes: tuple[str, ...]) -> Schema:
+    schema = datong_request_id_schema()
+    schema["outcome"] = [_one_of("处理结果", outcomes)]
+    return schema
+
+
+@validator_args
+def datong_request_list_schema(ignore_missing: Any, unicode_safe: Any, natural_number_validator: Any,
+                               int_validator: Any) -> Schema:
+    return {
+        "role": [ignore_missing, _one_of("范围", ("mine", "provider", "authority"))],
+        "state": [ignore_missing, unicode_safe],
+        "overdue": [ignore_missing, _flag],
+        "limit": [ignore_missing, natural_number_validator],
+        "offset": [ignore_missing, natural_number_validator],
+    }
+
+
+@validator_args
+def datong_scenario_schema(ignore_missing: Any, unicode_safe: Any) -> Schema:
+    return {
+        "name": [_required_text("场景名称", 100)],
+        "description": [_optional_text("场景说明", 2000)],
+        "legal_basis": [_required_text("法律或政策依据", 1000)],
+        "requester_kinds": [ignore_missing, _choices("申请单位类型", lambda: vocabulary.values("org_kinds"))],
+        "requester_org_ids": [ignore_missing, _organization_ids],
+        "coverage": datong_scenario_coverage_schema(),
+        "max_grade": [_one_of("最高分级", lambda: vocabulary.values("grades"))],
+        "max_days": [_positive("最长使用期限（天）")],
+        "delivery_methods": [ignore_missing, _choices("共享方式", lambda: vocabulary.values("share_methods"))],
+        "territory": [ignore_missing, _one_of("属地规则", TERRITORIES)],
+        "route": [_one_of("审批路径", ("automatic", "provider", "provider_authority"))],
+        "state": [ignore_missing, _one_of("状态", ("active", "retired"))],
+    }
+
+
+@validator_args
+def datong_scenario_update_schema(not_empty: Any, unicode_safe: Any) -> Schema:
+    schema = datong_scenario_schema()
+    schema["id"] = [not_empty, unicode_safe]
+    return schema
+
+
+@validator_args
+def datong_grant_revoke_schema(not_empty: Any, unicode_safe: Any) -> Schema:
+    return {"id": [not_empty, unicode_safe], "reason": [_required_text("撤销理由", 1000)]}
+
+
+def _choices(label: str, values: Any) -> Any:
+    """A list of values (or comma-separated text), each one of `values`."""
+    def validator(value: Any) -> list[str]:
+        chosen = _names(value) or []
+        allowed = values()
+        wrong = [item for item in chosen if item not in allowed]
+        if wrong:
+            raise Invalid(f"{label}“{'、'.join(wrong)}”无效，可选：{'、'.join(allowed)}")
+        return chosen
+    return validator
+
+
+def _organization_ids(value: Any) -> list[str]:
+    return [_organization_id(item) for item in _names(value) or []]
+
+
+def _positive(label: str) -> Any:
+    def validator(value: Any) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise Invalid(f"{label}应为正整数")
+        if number <= 0:
+            raise Invalid(f"{label}应为正整数")
+        return number
+    return validator
+
+
+def _package_id(value: Any) -> str:
+    """A catalog entry's id from its id or URL name."""
+    package = model.Package.get(str(value).strip())
+    if package is None or package.state != "active":
+        raise Invalid(f"找不到数据目录“{value}”")
+    return package.id
+
+
+@validator_args
+def datong_scenario_coverage_schema(ignore_missing: Any) -> Schema:
+    return {"package_id": [_required_text("数据目录", 100), _package_id],
+            "items": [ignore_missing, _names]}

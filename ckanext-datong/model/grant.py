@@ -36,6 +36,12 @@ class Grant(tk.BaseModel):
     created = sa.Column(sa.DateTime(timezone=True), nullable=False,
                         default=lambda: datetime.datetime.now(datetime.timezone.utc))
     source = sa.Column(sa.UnicodeText)
+    request_id = sa.Column(sa.UnicodeText, sa.ForeignKey("datong_request.id", ondelete="SET NULL"),
+                           index=True)
+    purpose = sa.Column(sa.UnicodeText, nullable=False, default="")
+    revoked_at = sa.Column(sa.DateTime(timezone=True))
+    revoked_by = sa.Column(sa.UnicodeText, sa.ForeignKey("user.id"))
+    revoke_reason = sa.Column(sa.UnicodeText, nullable=False, default="")
 
     __table_args__ = (
         sa.CheckConstraint("(grantee_user_id IS NULL) <> (grantee_org_id IS NULL)",

@@ -9,6 +9,7 @@ import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, jsonify, request
 
 from ckanext.datong import access
+from ckanext.datong.sharing import usage
 
 datong_access = Blueprint("datong_access", __name__)
 
@@ -64,19 +65,34 @@ def download_target(endpoint: Optional[str], view_args: Optional[dict]) -> Optio
     return None
 
 
+NARROW_GRANT = "您的授权仅含部分信息项或限定属地，不能下载整个文件：请通过数据接口（datastore_search）或按授权范围导出（{}）获取"
+
+
 @datong_access.before_app_request
 def guard_downloads() -> Optional[Response]:
-    """403 with the reason when the file may not be downloaded, 404 when the caller may not
-    see the resource at all; None lets CKAN serve the file."""
+    """Let CKAN serve a file only when the reader may take all of it, and a DataStore dump
+    when they may take any of it (datastore_search narrows the dump to their grant); a
+    download through a grant is audited. Otherwise 403 with the reason, or 404 when the
+    reader may not see the resource at all."""
     resource_id = download_target(request.endpoint, request.view_args)
     if resource_id is None:
         return None
-    status = access.resource_file_status(access.current_viewer(), resource_id)
-    if status == access.ALLOWED:
+    who = access.current_viewer()
+    scope = access.data_scope(who, resource_id)
+    dump = request.endpoint == DATASTORE_DUMP
+    if scope is not None and (dump or scope.whole):
+        if not dump:
+            usage.record(who, scope, resource_id, "download", None)
         return None
-    code, message = (404, access.NOT_FOUND_MESSAGE) if status is None else (403, access.MESSAGES[status])
+    if scope is not None:
+        code, status = 403, "narrow_grant"
+        message = NARROW_GRANT.format(tk.url_for("datastore.dump", resource_id=resource_id))
+    else:
+        status = access.resource_file_status(who, resource_id) or "not_found"
+        code, message = (404, access.NOT_FOUND_MESSAGE) if status == "not_found" \
+            else (403, access.MESSAGES[status])
     if request.accept_mimetypes.best == "application/json":
-        response = jsonify({"success": False, "status": status or "not_found", "message": message})
+        response = jsonify({"success": False, "status": status, "message": message})
         response.status_code = code
         return response
     return tk.abort(code, message)

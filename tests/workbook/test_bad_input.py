@@ -106,7 +106,7 @@ CASES: list[tuple[str, Callable, list[str]]] = [
      ["「信息项」工作表缺少列：数据类型"]),
     ("duplicated column", lambda site: wb.build([wb.entry(site.transport)],
                                                 catalog_headings=wb.headings()[0] + ["摘要"]),
-     ["「目录」工作表的列“摘要”出现了多次（G、Z列）"]),
+     ["「目录」工作表的列“摘要”出现了多次（G、AA列）"]),
     ("no headings", lambda site: wb.build([], catalog_headings=[""], item_headings=[""]),
      ["「目录」工作表的第1行应为列名", "「信息项」工作表的第1行应为列名"]),
     ("merged cells", _merged, ["「目录」工作表有1处合并单元格（E2:E3）", "「信息项」工作表有1处合并单元格（C5:D5）",

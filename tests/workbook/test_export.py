@@ -16,7 +16,7 @@ from tests.workbook import workbooks as wb
 CATALOG_HEADINGS = [
     "信息资源名称", "信息资源代码", "信息资源分类", "资源属性", "提供方", "提供方代码", "摘要", "主题", "行业领域",
     "格式", "共享类型", "共享条件", "共享方式", "开放属性", "开放条件", "更新周期", "发布日期", "关联资源代码",
-    "空间范围", "数据模态", "数据量", "数据分级", "关键词", "许可协议", "网址名称",
+    "空间范围", "属地字段", "数据模态", "数据量", "数据分级", "关键词", "许可协议", "网址名称",
 ]
 ITEM_HEADINGS = ["信息资源代码", "信息资源名称", "名称", "数据类型", "长度", "共享属性", "开放属性", "含个人信息", "敏感", "分级"]
 
@@ -44,8 +44,8 @@ def everything(org: dict[str, Any], title: str, **fields: Any) -> dict[str, Any]
         share_type="有条件共享", share_condition="仅限交通管理用途", share_method=["接口", "库表"],
         open_type="有条件开放", open_condition="签订数据利用协议", update_frequency="每日",
         publish_date="2024-12-31", related_codes=["101001/14020001300001", "201003/14020001300002"],
-        spatial_scope="140213", modality=["表格", "接口"], data_volume="12万条", data_grade="一般-3",
-        tag_string="公交,线路,实时", license_id="cc-by",
+        spatial_scope="140213", region_item="线路编号", modality=["表格", "接口"],
+        data_volume="12万条", data_grade="一般-3", tag_string="公交,线路,实时", license_id="cc-by",
         items=[{"item_name": "线路编号", "data_type": "C", "length": "20", "item_share_type": "有条件共享",
                 "item_open_type": "不予开放", "personal_info": "false", "sensitive": "true", "item_grade": "一般-3"},
                {"item_name": "乘客人数", "data_type": "I", "length": "8", "item_share_type": "不予共享",
@@ -82,7 +82,7 @@ def test_department_workbook(site):
         "主题": "公共服务、社会保障", "行业领域": "交通", "格式": "数据库", "共享类型": "有条件共享",
         "共享条件": "仅限交通管理用途", "共享方式": "接口、库表", "开放属性": "有条件开放", "开放条件": "签订数据利用协议",
         "更新周期": "每日", "发布日期": "2024-12-31", "关联资源代码": "101001/14020001300001、201003/14020001300002",
-        "空间范围": "140213", "数据模态": "表格、接口", "数据量": "12万条", "数据分级": "一般-3", "关键词": "公交、实时、线路",
+        "空间范围": "140213", "属地字段": "线路编号", "数据模态": "表格、接口", "数据量": "12万条", "数据分级": "一般-3", "关键词": "公交、实时、线路",
         "许可协议": "cc-by", "网址名称": full["name"],
     }
     assert rows["导出：最少字段"]["信息资源代码"] == plain["resource_code"]
@@ -141,6 +141,7 @@ def test_round_trip_preserves_every_field(site):
     entries = [everything(org, "往返：每个字段"),
                everything(org, "往返：不予共享", share_type="不予共享", share_condition="《某条例》第十条",
                           open_type="不予开放", open_condition="", data_grade="重要", theme=[], modality=[],
+                          region_item="证件号码",
                           items=[{"item_name": "证件号码", "data_type": "C", "length": "18", "item_share_type": "不予共享",
                                   "personal_info": "true", "sensitive": "true", "item_grade": "重要"}])]
     before = [helpers.call_action("package_show", id=e["id"]) for e in entries]

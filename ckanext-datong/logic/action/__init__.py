@@ -2,22 +2,35 @@
 entries the caller may not see are absent and bad input never crashes (logic/guard.py)."""
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from ckanext.datong.logic import guard
-from ckanext.datong.logic.action import catalog, listings, workbook
+from ckanext.datong.logic.action import audit, catalog, listings, sharing, tables, workbook
 
-OWN: dict[str, Any] = {
-    "package_create": catalog.package_create,
-    "package_update": catalog.package_update,
-    "package_search": catalog.package_search,
-    "package_list": catalog.package_list,
-    "datong_catalog_export": workbook.datong_catalog_export,
-    "datong_catalog_import": workbook.datong_catalog_import,
-    "datong_catalog_import_status": workbook.datong_catalog_import_status,
-    **{name: getattr(listings, name) for name in listings.CHAINED},
+AREAS: dict[ModuleType, tuple[str, ...]] = {
+    catalog: ("package_create", "package_update", "package_search", "package_list"),
+    workbook: ("datong_catalog_export", "datong_catalog_import", "datong_catalog_import_status"),
+    listings: listings.CHAINED,
+    tables: tables.CHAINED,
+    sharing: sharing.ACTIONS,
+    audit: ("datong_audit_list", "datong_audit_verify"),
 }
-"""Our actions and chained CKAN actions by name."""
+"""Each module's actions and chained CKAN actions, by name."""
+
+
+def _own() -> dict[str, Any]:
+    """Our actions by name; a name claimed by two modules would silently drop one of them."""
+    own: dict[str, Any] = {}
+    for module, names in AREAS.items():
+        for name in names:
+            if name in own:
+                raise RuntimeError(f"action {name} is defined in two modules")
+            own[name] = getattr(module, name)
+    return own
+
+
+OWN = _own()
 
 
 def get_actions() -> dict[str, Any]:

@@ -18,15 +18,13 @@ from ckanext.datong import access
 
 CHAINED = (
     "tag_list", "tag_autocomplete", "tag_search", "tag_show", "format_autocomplete",
-    "member_list", "datastore_search", "package_activity_list", "group_activity_list",
+    "member_list", "package_activity_list", "group_activity_list",
     "organization_activity_list", "recently_changed_packages_activity_list",
     "user_activity_list", "dashboard_activity_list", "activity_show", "activity_data_show",
     "activity_diff", "organization_show", "organization_list", "organization_list_for_user",
     "group_show", "group_list", "group_list_authz", "user_show", "user_list",
 )
 """The CKAN actions this module chains."""
-TABLE_LIST = "_table_metadata"
-TABLE_LIST_MESSAGE = "DataStore 数据表清单仅向数据主管部门开放"
 DIFF_TYPES = ("unified", "context", "html")
 
 
@@ -151,21 +149,6 @@ def member_list(original: Action, context: Context, data_dict: dict[str, Any]) -
         return members
     kept = seen_ids(who, [m[0] for m in members if m[1] == "package"])
     return [m for m in members if m[1] != "package" or m[0] in kept]
-
-
-# --------------------------------------------------------------------------- DataStore
-
-
-@tk.side_effect_free
-@tk.chained_action
-def datastore_search(original: Action, context: Context, data_dict: dict[str, Any]) -> Any:
-    """The DataStore's list of every table (`_table_metadata`, which CKAN serves without any
-    check) is for the data authority only; other tables as CKAN answers them."""
-    if data_dict.get("resource_id") == TABLE_LIST:
-        who = filtered_viewer(context)
-        if who is not None and not who.authority:
-            raise tk.NotAuthorized(TABLE_LIST_MESSAGE)
-    return original(context, data_dict)
 
 
 # --------------------------------------------------------------------------- activities

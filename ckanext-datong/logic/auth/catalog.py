@@ -8,6 +8,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthFunction, AuthResult, Context
 
 from ckanext.datong import access
+from ckanext.datong.access import tables
 
 RESOURCE_SEARCH_MESSAGE = "资源检索仅对数据主管部门开放，请使用数据目录检索"
 
@@ -19,6 +20,19 @@ def _in_chinese(result: AuthResult) -> AuthResult:
 def _and_files(result: AuthResult, context: Context, resource_ids: list[str]) -> AuthResult:
     """CKAN's answer, narrowed by the file decision for every resource read."""
     return access.file_auth(context, resource_ids) if result.get("success") else result
+
+
+def _and_scope(result: AuthResult, context: Context, resource_id: str) -> AuthResult:
+    """CKAN's answer, narrowed by what the reader may read of the resource's data."""
+    if not result.get("success"):
+        return result
+    who = access.viewer_from_context(context)
+    decided = context.get(tables.DECIDED_KEY)  # type: ignore[misc]
+    scope = decided[2] if decided and decided[:2] == (resource_id, who.user_id) \
+        else access.data_scope(who, resource_id)
+    if scope is None:
+        return access.file_auth(context, [resource_id])
+    return result
 
 
 @tk.chained_auth_function
@@ -40,25 +54,28 @@ def resource_show(next_auth: AuthFunction, context: Context, data_dict: dict[str
 @tk.auth_allow_anonymous_access
 def datastore_search(next_auth: AuthFunction, context: Context,
                      data_dict: dict[str, Any]) -> AuthResult:
-    """Reading DataStore rows is downloading the file: the file decision must allow it."""
-    return _and_files(next_auth(context, data_dict), context,
-                      [data_dict.get("resource_id") or data_dict.get("id") or ""])
+    """Reading DataStore rows: the whole file, or what a grant in force covers of it
+    (logic/action/tables.py narrows the query to that)."""
+    return _and_scope(next_auth(context, data_dict), context,
+                      data_dict.get("resource_id") or data_dict.get("id") or "")
 
 
 @tk.chained_auth_function
 @tk.auth_allow_anonymous_access
 def datastore_info(next_auth: AuthFunction, context: Context,
                    data_dict: dict[str, Any]) -> AuthResult:
-    """The columns of a DataStore table come with the file."""
-    return _and_files(next_auth(context, data_dict), context,
-                      [data_dict.get("id") or data_dict.get("resource_id") or ""])
+    """The columns of a DataStore table come with the file, or with a grant on it."""
+    return _and_scope(next_auth(context, data_dict), context,
+                      data_dict.get("id") or data_dict.get("resource_id") or "")
 
 
 @tk.chained_auth_function
 @tk.auth_allow_anonymous_access
 def datastore_search_sql(next_auth: AuthFunction, context: Context,
                          data_dict: dict[str, Any]) -> AuthResult:
-    """Every table an SQL query reads must be a file the caller may download."""
+    """Every table an SQL query reads must be a file the caller may download whole: SQL
+    cannot be narrowed to a grant's 信息项 and territory, so a narrower grant is read through
+    datastore_search."""
     return _and_files(next_auth(context, data_dict), context, context.get("table_names") or [])
 
 

@@ -1,0 +1,2 @@
+"""Sharing between departments and counties: requests judged by scenario rules, working-day
+deadlines, grants, notices and the audit chain."""
