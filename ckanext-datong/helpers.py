@@ -31,6 +31,7 @@ __all__ = [
     "datong_beijing_time",
     "get_featured_organizations",
     "get_featured_groups",
+    "datong_unread_notices",
 ]
 
 
@@ -88,3 +89,14 @@ def get_featured_organizations(next_helper: Any, count: int = 1) -> list[dict[st
 def get_featured_groups(next_helper: Any, count: int = 1) -> list[dict[str, Any]]:
     """The home page's featured groups, with only the entries the visitor may see."""
     return _as_seen(next_helper(count))
+
+
+def datong_unread_notices() -> int:
+    """The signed-in user's unread notices (消息), for the menu; 0 for visitors."""
+    if not tk.current_user.is_authenticated:
+        return 0
+    try:
+        inbox = tk.get_action("datong_notice_list")({"user": tk.current_user.name}, {})
+    except tk.NotAuthorized:
+        return 0
+    return int(inbox["unread"])

@@ -5,7 +5,8 @@ from ckanext.datong.views.access import datong_access
 from ckanext.datong.views.errors import datong_errors
 from ckanext.datong.views.i18n import datong_i18n
 from ckanext.datong.views.security import datong_security
+from ckanext.datong.views.sharing import datong_sharing
 from ckanext.datong.views.workbook import datong_workbook
 
 __all__: list[str] = ["datong_access", "datong_errors", "datong_workbook", "datong_i18n",
-                      "datong_security"]
+                      "datong_security", "datong_sharing"]
