@@ -129,3 +129,8 @@ def datastore_batch_rows() -> int:
 def datastore_job_timeout() -> int:
     """Seconds a DataStore load job may run."""
     return tk.asint(tk.config.get("ckanext.datong.datastore.job_timeout"))
+
+
+def sharing_attachment_max_bytes() -> int:
+    """Largest file attached to a sharing request, in bytes."""
+    return tk.asint(tk.config.get("ckanext.datong.sharing.attachment_max_mb")) * 1024 * 1024

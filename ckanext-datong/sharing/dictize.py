@@ -54,6 +54,7 @@ def request(found: Request, who: Viewer, brief: bool = False) -> dict[str, Any]:
         "territory_label": scenarios.TERRITORY_LABELS[found.territory],
         "contact_name": found.contact_name, "contact_phone": found.contact_phone,
         "commitment": found.commitment_at is not None,
+        "attachments": [dict(a) for a in found.attachments or []],
         "created": _time(found.created), "submitted": _time(found.submitted),
         "closed": _time(found.closed),
         "due_date": _day(found.due_date), "due_note": found.due_note,

@@ -10,12 +10,14 @@ signed in are sent to the login page first.
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from typing import Any, Iterator, Optional
 from urllib.parse import quote
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
-from flask import Blueprint, Response, g, stream_with_context
+from flask import Blueprint, Response, g, send_file, stream_with_context
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -23,8 +25,8 @@ from ckanext.datong import access, clock, lists, vocabulary
 from ckanext.datong.logic.action import audit as audit_action
 from ckanext.datong.logic.action.audit import datong_audit_list_schema
 from ckanext.datong.logic.schema import FREQUENCIES
-from ckanext.datong.model import Grant
-from ckanext.datong.sharing import audit, scenarios, workflow
+from ckanext.datong.model import Grant, Request
+from ckanext.datong.sharing import attachments, audit, scenarios, workflow
 
 datong_sharing = Blueprint("datong_sharing", __name__, url_prefix="/sharing")
 
@@ -372,11 +374,12 @@ def _step_forms(request: dict[str, Any]) -> list[dict[str, Any]]:
             for name in request["actions"] if name in STEPS]
 
 
-def _read(request_id: str, failed: Optional[dict[str, Any]] = None) -> str:
+def _read(request_id: str, failed: Optional[dict[str, Any]] = None,
+          attach_errors: Optional[list[str]] = None) -> str:
     request = _shown(_visible_request(request_id))
     return tk.render("sharing/read.html", extra_vars={
         "req": request, "steps": _step_forms(request), "failed": failed or {},
-        "editable": "submit" in request["actions"]})
+        "editable": "submit" in request["actions"], "attach_errors": attach_errors or []})
 
 
 @datong_sharing.route("/<request_id>", methods=["GET"])
@@ -405,6 +408,36 @@ def act(request_id: str) -> ResponseReturnValue:
         tk.h.flash_success(
             f"已{STEP_LABELS[name]}：申请{done['number']}现为“{done['state_label']}”")
     return tk.redirect_to("datong_sharing.read", request_id=request_id)
+
+
+@datong_sharing.route("/<request_id>/attachments", methods=["POST"])
+def attach(request_id: str) -> ResponseReturnValue:
+    """Attach the uploaded file to a draft or returned request."""
+    try:
+        _call("datong_request_attach", id=request_id, upload=tk.request.files.get("upload"))
+    except tk.ValidationError as error:
+        return _read(request_id, attach_errors=list(_flat(error.error_dict)))
+    tk.h.flash_success("附件已上传")
+    return tk.redirect_to("datong_sharing.read", request_id=request_id)
+
+
+@datong_sharing.route("/<request_id>/attachments/<attachment_id>/delete", methods=["POST"])
+def detach(request_id: str, attachment_id: str) -> ResponseReturnValue:
+    """Remove an attachment of a draft or returned request."""
+    _call("datong_request_detach", id=request_id, attachment_id=attachment_id)
+    tk.h.flash_success("附件已删除")
+    return tk.redirect_to("datong_sharing.read", request_id=request_id)
+
+
+@datong_sharing.route("/<request_id>/attachments/<attachment_id>", methods=["GET"])
+def attachment(request_id: str, attachment_id: str) -> ResponseReturnValue:
+    """An attachment, for whoever may see the request, under its original name."""
+    _visible_request(request_id)
+    stored = model.Session.get(Request, request_id)
+    found = attachments.find(stored, attachment_id)
+    extension = os.path.splitext(found["name"])[1].lower()
+    return send_file(attachments.path(stored, found), mimetype=attachments.KINDS[extension],
+                     as_attachment=True, download_name=found["name"])
 
 
 # ------------------------------------------------------------------------------ lists

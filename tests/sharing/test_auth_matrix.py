@@ -58,6 +58,8 @@ def cases(requests: dict[str, dict[str, Any]], world: World) -> list[tuple[str, 
     return [
         ("datong_request_create", {}, GOVERNMENT),
         ("datong_request_update", {"id": r["draft"]}, REQUESTER),
+        ("datong_request_attach", {"id": r["draft"]}, REQUESTER),
+        ("datong_request_detach", {"id": r["draft"]}, REQUESTER),
         ("datong_request_show", {"id": r["draft"]}, SEES_DRAFT),
         ("datong_request_show", {"id": r["checking"]}, SEES_SUBMITTED),
         ("datong_request_list", {}, GOVERNMENT),

@@ -314,3 +314,32 @@ def test_two_reviewers_deciding_at_once_leave_exactly_one_decision(fresh: World)
     model.Session.refresh(stored)
     reviews = [d for d in stored.decisions if d.from_state == "reviewing"]
     assert len(reviews) == 1 and stored.state == reviews[0].to_state
+
+
+def test_attachments_of_a_request(fresh: World, app):
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    draft = fresh.call("county", "datong_request_create", **request_fields(fresh))
+
+    def attach(name: str, content: bytes, role: str = "county") -> dict:
+        return fresh.call(role, "datong_request_attach", id=draft["id"],
+                          upload=FileStorage(io.BytesIO(content), name))
+
+    attached = attach("养老补贴批复.pdf", b"%PDF-1.7 demo")["attachments"]
+    assert [(a["name"], a["size"]) for a in attached] == [("养老补贴批复.pdf", 13)]
+    for name, content, message in (("脚本.exe", b"MZ", "附件只接受"), ("空白.pdf", b"", "空文件")):
+        with pytest.raises(helpers.logic.ValidationError) as refused:
+            attach(name, content)
+        assert message in str(refused.value.error_dict)
+    with pytest.raises(helpers.logic.NotAuthorized):
+        attach("别人的.pdf", b"%PDF", role="owner")
+    url = f"/sharing/{draft['id']}/attachments/{attached[0]['id']}"
+    fresh.call("county", "datong_request_submit", id=draft["id"])
+    got = app.get(url, headers=fresh.headers("owner"), status=200)
+    assert got.data == b"%PDF-1.7 demo" and "UTF-8''" in got.headers["Content-Disposition"]
+    app.get(url, headers=fresh.headers("other_county"), status=404)
+    with pytest.raises(helpers.logic.ValidationError):  # submitted: no longer changed
+        fresh.call("county", "datong_request_detach", id=draft["id"],
+                   attachment_id=attached[0]["id"])

@@ -17,7 +17,7 @@ from ckan.types import Context
 from ckanext.datong import access, clock, vocabulary
 from ckanext.datong.logic import schema
 from ckanext.datong.model import Grant, Notice, Request, RequestItem, Scenario
-from ckanext.datong.sharing import audit, dictize, scenarios, workflow
+from ckanext.datong.sharing import attachments, audit, dictize, scenarios, workflow
 
 ACTIONS = (
     "datong_request_create", "datong_request_update", "datong_request_show",
@@ -25,7 +25,7 @@ ACTIONS = (
     "datong_request_dispute", "datong_request_check", "datong_request_review",
     "datong_request_settle", "datong_scenario_create", "datong_scenario_update",
     "datong_scenario_show", "datong_scenario_list", "datong_grant_list", "datong_grant_revoke",
-    "datong_notice_list", "datong_notice_read",
+    "datong_notice_list", "datong_notice_read", "datong_request_attach", "datong_request_detach",
 )
 
 NO_ENTRIES = "请至少选择一个数据目录"
@@ -166,13 +166,48 @@ def datong_request_create(context: Context, data_dict: dict[str, Any]) -> dict[s
 def datong_request_update(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Change a draft or returned request (every field of datong_request_create)."""
     tk.check_access("datong_request_update", context, data_dict)
-    request = workflow.locked(data_dict["id"])
+    request = _editable(data_dict["id"])
+    _fill(context, _viewer(context), request, data_dict)
+    return _done(context, request)
+
+
+def _editable(request_id: str) -> Request:
+    """The request, locked, when it may still be changed (draft or returned)."""
+    request = workflow.locked(request_id)
     if request is None:
         raise tk.ObjectNotFound("未找到该共享申请")
     if request.state not in (workflow.DRAFT, workflow.RETURNED):
         raise tk.ValidationError({"state": [
             f"该申请当前为“{workflow.STATE_LABELS[request.state]}”，不能修改"]})
-    _fill(context, _viewer(context), request, data_dict)
+    return request
+
+
+def datong_request_attach(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Attach a file (批复文件, 授权书 …) to a draft or returned request (multipart upload).
+
+    :param id: the request's id
+    :param upload: the file: PDF, OFD, JPG, PNG, DOC(X) or XLS(X), at most
+        ``ckanext.datong.sharing.attachment_max_mb``
+    """
+    tk.check_access("datong_request_attach", context, data_dict)
+    request = _editable(str(data_dict.get("id") or ""))
+    upload = data_dict.get("upload")
+    if not hasattr(upload, "read") and not hasattr(upload, "stream"):
+        raise tk.ValidationError({"upload": ["请选择要上传的附件（multipart/form-data 的 upload 字段）"]})
+    attachments.add(request, getattr(upload, "filename", "") or "",
+                    upload.stream if hasattr(upload, "stream") else upload)
+    return _done(context, request)
+
+
+def datong_request_detach(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Remove an attachment from a draft or returned request.
+
+    :param id: the request's id
+    :param attachment_id: the attachment's id
+    """
+    tk.check_access("datong_request_detach", context, data_dict)
+    request = _editable(str(data_dict.get("id") or ""))
+    attachments.remove(request, str(data_dict.get("attachment_id") or ""))
     return _done(context, request)
 
 

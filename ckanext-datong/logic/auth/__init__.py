@@ -12,7 +12,9 @@ from ckanext.datong.logic.auth.catalog import (
 )
 from ckanext.datong.logic.auth.audit import datong_audit_list, datong_audit_verify
 from ckanext.datong.logic.auth.sharing import (
+    datong_request_attach,
     datong_request_create,
+    datong_request_detach,
     datong_request_update,
     datong_request_show,
     datong_request_list,
@@ -51,7 +53,9 @@ __all__: list[str] = [
     "datong_catalog_import_status",
     "datong_audit_list",
     "datong_audit_verify",
+    "datong_request_attach",
     "datong_request_create",
+    "datong_request_detach",
     "datong_request_update",
     "datong_request_show",
     "datong_request_list",

@@ -48,6 +48,10 @@ def datong_request_update(context: Context, data_dict: dict[str, Any]) -> AuthRe
     return _step(context, data_dict, "submit")
 
 
+datong_request_attach = datong_request_update
+datong_request_detach = datong_request_update
+
+
 @tk.auth_allow_anonymous_access
 def datong_request_show(context: Context, data_dict: dict[str, Any]) -> AuthResult:
     """The requester's organization, the provider, the authority (workflow.may_see)."""
