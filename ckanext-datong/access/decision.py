@@ -232,6 +232,7 @@ def _combined(scopes: list[Scope], region_item: str) -> Scope:
     grant when it contains the others; otherwise the columns every grant gives, for the
     territories any gives."""
     grants = tuple(grant for scope in scopes for grant in scope.grants)
+    scopes = list({(scope.columns, scope.regions): scope for scope in scopes}.values())
     for scope in scopes:
         if all(scope.contains(other) for other in scopes):
             return dataclasses.replace(scope, grants=grants)

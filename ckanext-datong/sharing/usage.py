@@ -1,5 +1,5 @@
-"""Every use of a grant goes to the audit log: who read which data through which grants,
-by which channel, and how many rows."""
+"""Every read through grants goes to the audit log: who read which data through which
+grants, by which channel, and how many rows."""
 from __future__ import annotations
 
 from typing import Any
@@ -18,17 +18,19 @@ def rows_in(records: Any) -> int:
 
 
 def record(who: Viewer, scope: Scope, resource_id: str, channel: str, rows: int | None) -> None:
-    """Append a grant.used event per grant the reader used, and commit it."""
+    """Append one grant.used event for a read through grants (naming the first grant, and
+    every grant that gave the scope), and commit it."""
     if not scope.grants:
         return
     resource = model.Resource.get(resource_id)
     package = model.Package.get(resource.package_id) if resource else None
-    for grant in scope.grants:
-        audit.append(action="grant.used", object_type="grant", object_id=grant.id,
-                     actor=who.user, package_id=grant.package_id,
-                     provider_org_id=package.owner_org if package else None,
-                     requester_org_id=grant.grantee_org_id, row_count=rows,
-                     detail={"resource_id": resource_id, "channel": channel,
-                             "columns": sorted(scope.columns) if scope.columns is not None else None,
-                             "regions": sorted(scope.regions) if scope.regions is not None else None})
+    first = scope.grants[0]
+    audit.append(action="grant.used", object_type="grant", object_id=first.id,
+                 actor=who.user, package_id=first.package_id,
+                 provider_org_id=package.owner_org if package else None,
+                 requester_org_id=first.grantee_org_id, row_count=rows,
+                 detail={"resource_id": resource_id, "channel": channel,
+                         "grants": [grant.id for grant in scope.grants],
+                         "columns": sorted(scope.columns) if scope.columns is not None else None,
+                         "regions": sorted(scope.regions) if scope.regions is not None else None})
     model.Session.commit()
