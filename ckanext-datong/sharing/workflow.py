@@ -136,7 +136,7 @@ def locked(request_id: str) -> Optional[Request]:
 def apply(who: Viewer, request_id: str, name: str, reason: str = "") -> Request:
     """Apply transition `name` to the request, as `who` (already authorized by the action's
     auth function). Raises tk.ObjectNotFound or tk.ValidationError (in Chinese). Does not
-    commit: the caller commits, then sends the queued mail (notify.send_pending)."""
+    commit: the caller commits, and the queued mail goes out after the commit (notify)."""
     request = locked(request_id)
     if request is None:
         raise tk.ObjectNotFound("未找到该共享申请")
@@ -149,6 +149,8 @@ def apply(who: Viewer, request_id: str, name: str, reason: str = "") -> Request:
         raise tk.ValidationError({"reason": [f"{transition.label}必须填写理由"]})
     if name == "dispute" and any(d.transition == "settle_reject" for d in request.decisions):
         raise tk.ValidationError({"state": ["该申请的异议已由数据主管部门处理，不能再次提出"]})
+    if transition.target == APPROVED and _period_over(request):
+        raise tk.ValidationError({"end_date": [PERIOD_OVER + "，请退回申请人修改后再批准"]})
     if name == "submit":
         _submit(who, request, reason)
     else:
@@ -156,11 +158,21 @@ def apply(who: Viewer, request_id: str, name: str, reason: str = "") -> Request:
     return request
 
 
+PERIOD_OVER = "申请的使用期限已经结束"
+
+
+def _period_over(request: Request) -> bool:
+    """Whether the requested period ended before today (Beijing): no grant could be issued."""
+    return request.end_date < clock.now().date()
+
+
 def _submit(who: Viewer, request: Request, reason: str) -> None:
     """Submission: the scenario's rules route the request; an automatic decision is recorded
     as the system's, naming the rule, after the requester's submission."""
     if request.commitment_at is None:
         raise tk.ValidationError({"commitment": ["提交前请阅读并接受数据安全承诺"]})
+    if _period_over(request):
+        raise tk.ValidationError({"end_date": [PERIOD_OVER + "，请修改后再提交"]})
     request.submitted = _now()
     target, rule = route_at_submission(request)
     if target not in (APPROVED, REJECTED):

@@ -343,3 +343,41 @@ def test_attachments_of_a_request(fresh: World, app):
     with pytest.raises(helpers.logic.ValidationError):  # submitted: no longer changed
         fresh.call("county", "datong_request_detach", id=draft["id"],
                    attachment_id=attached[0]["id"])
+
+
+def test_a_period_that_has_ended_is_neither_submitted_nor_approved(fresh: World):
+    from ckanext.datong.model import Request
+
+    draft = fresh.call("county", "datong_request_create", **request_fields(fresh, territory="any"))
+    submitted = fresh.call("county", "datong_request_submit", id=draft["id"])
+    fresh.call("authority", "datong_request_check", id=submitted["id"], outcome="pass")
+    stored = model.Session.get(Request, draft["id"])
+    stored.start_date = stored.end_date = clock.now().date() - datetime.timedelta(days=1)
+    model.Session.commit()
+    with pytest.raises(helpers.logic.ValidationError) as refused:
+        fresh.call("owner", "datong_request_review", id=draft["id"], outcome="approve")
+    assert "使用期限已经结束" in str(refused.value.error_dict)
+    other = fresh.call("county", "datong_request_create", **request_fields(fresh))
+    stored = model.Session.get(Request, other["id"])
+    stored.start_date = stored.end_date = clock.now().date() - datetime.timedelta(days=1)
+    model.Session.commit()
+    with pytest.raises(helpers.logic.ValidationError):
+        fresh.call("county", "datong_request_submit", id=other["id"])
+
+
+def test_a_deadline_in_a_year_nobody_entered_says_so(fresh: World, tmp_path, monkeypatch):
+    """Filed on Wednesday 2026-12-30: two working days run into 2027, which nobody entered in
+    the schedule, so they are counted Monday to Friday and the request says so."""
+    import ckan.plugins.toolkit as tk
+
+    from ckanext.datong.model import Request
+    from ckanext.datong.sharing import workflow
+
+    schedule = tmp_path / "holidays.yaml"
+    schedule.write_text("# no year entered\n", encoding="utf-8")
+    monkeypatch.setitem(tk.config, "ckanext.datong.sharing.holidays_file", str(schedule))
+    request = Request(state=workflow.CHECKING,
+                      modified=datetime.datetime(2026, 12, 30, 10, tzinfo=clock.BEIJING))
+    workflow._set_deadline(request)
+    assert request.due_date == datetime.date(2027, 1, 1)
+    assert "2027年的法定节假日和调休安排尚未录入" in request.due_note
