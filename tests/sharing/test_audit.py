@@ -167,8 +167,9 @@ def test_concurrent_appenders_take_turns(city: worlds.City) -> None:
 
     def appender(name: str) -> None:
         try:
+            # the transaction this opens holds the thread's connection until its first commit,
+            # so at the barrier both threads hold a connection of their own
             backends.add(model.Session.execute(sa.text("SELECT pg_backend_pid()")).scalar())
-            model.Session.commit()
             barrier.wait()
             for number in range(25):
                 audit.append(action="grant.used", object_type="grant", object_id=f"{name}-{number}",
