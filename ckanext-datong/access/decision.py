@@ -246,15 +246,25 @@ def _combined(scopes: list[Scope], region_item: str) -> Scope:
     return Scope(columns=columns, regions=regions, region_item=region_item, grants=grants)
 
 
-def data_scope(who: Viewer, resource_id: str) -> Optional[Scope]:
-    """What of a resource's data `who` may read now (WHOLE without a grant, or what the grants
-    in force give); None when they may read none of it, or may not see the resource."""
+def _seen_resource(who: Viewer, resource_id: str
+                   ) -> Optional[tuple[model.Resource, model.Package]]:
+    """An active resource and its entry, when `who` may see the entry; None otherwise."""
     resource = model.Resource.get(resource_id) if resource_id else None
     if resource is None or resource.state != model.State.ACTIVE:
         return None
     package = model.Package.get(resource.package_id)
     if package is None or not authorized(who, "package_show", package.id):
         return None
+    return resource, package
+
+
+def data_scope(who: Viewer, resource_id: str) -> Optional[Scope]:
+    """What of a resource's data `who` may read now (WHOLE without a grant, or what the grants
+    in force give); None when they may read none of it, or may not see the resource."""
+    seen = _seen_resource(who, resource_id)
+    if seen is None:
+        return None
+    resource, package = seen
     entry = Entry.of_package(package)
     status = _file_status_without_grants(who, entry)
     if status != GRANT_REQUIRED or who.user is None:
@@ -268,12 +278,10 @@ def data_scope(who: Viewer, resource_id: str) -> Optional[Scope]:
 
 def resource_file_status(who: Viewer, resource_id: str) -> Optional[str]:
     """The file status of one resource; None when it does not exist or `who` may not see it."""
-    resource = model.Resource.get(resource_id) if resource_id else None
-    if resource is None or resource.state != model.State.ACTIVE:
+    seen = _seen_resource(who, resource_id)
+    if seen is None:
         return None
-    package = model.Package.get(resource.package_id)
-    if package is None or not authorized(who, "package_show", package.id):
-        return None
+    resource, package = seen
     return file_statuses(who, Entry.of_package(package), [resource.id])[0]
 
 

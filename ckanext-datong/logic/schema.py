@@ -13,6 +13,7 @@ from ckan.types import Schema
 
 from ckanext.datong import config as datong_config
 from ckanext.datong import lists, vocabulary
+from ckanext.datong.model import Scenario
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,7 +129,6 @@ def _names(value: Any) -> Optional[list[str]]:
 
 
 FREQUENCIES = ("一次性", "实时", "每日", "每周", "每月", "每季度", "每年", "按需")
-TERRITORIES = ("any", "own")
 
 
 @validator_args
@@ -151,7 +151,7 @@ def datong_request_create_schema(ignore_missing: Any, unicode_safe: Any) -> Sche
         "end_date": [_date("使用期限截止日期")],
         "frequency": [_one_of("使用频度", FREQUENCIES)],
         "delivery": [_one_of("共享方式", lambda: vocabulary.values("share_methods"))],
-        "territory": [ignore_missing, _one_of("属地范围", TERRITORIES)],
+        "territory": [ignore_missing, _one_of("属地范围", Scenario.TERRITORIES)],
         "contact_name": [_required_text("联系人", 50)],
         "contact_phone": [_required_text("联系电话", 30)],
         "commitment": [ignore_missing, _flag],
@@ -161,9 +161,7 @@ def datong_request_create_schema(ignore_missing: Any, unicode_safe: Any) -> Sche
 
 @validator_args
 def datong_request_update_schema(not_empty: Any, unicode_safe: Any) -> Schema:
-    schema = datong_request_create_schema()
-    schema["id"] = [not_empty, unicode_safe]
-    return schema
+    return {**datong_request_create_schema(), "id": [not_empty, unicode_safe]}
 
 
 @validator_args
@@ -201,17 +199,15 @@ def datong_scenario_schema(ignore_missing: Any, unicode_safe: Any) -> Schema:
         "max_grade": [_one_of("最高分级", lambda: vocabulary.values("grades"))],
         "max_days": [_positive("最长使用期限（天）")],
         "delivery_methods": [ignore_missing, _choices("共享方式", lambda: vocabulary.values("share_methods"))],
-        "territory": [ignore_missing, _one_of("属地规则", TERRITORIES)],
-        "route": [_one_of("审批路径", ("automatic", "provider", "provider_authority"))],
-        "state": [ignore_missing, _one_of("状态", ("active", "retired"))],
+        "territory": [ignore_missing, _one_of("属地规则", Scenario.TERRITORIES)],
+        "route": [_one_of("审批路径", Scenario.ROUTES)],
+        "state": [ignore_missing, _one_of("状态", (Scenario.STATE_ACTIVE, Scenario.STATE_RETIRED))],
     }
 
 
 @validator_args
 def datong_scenario_update_schema(not_empty: Any, unicode_safe: Any) -> Schema:
-    schema = datong_scenario_schema()
-    schema["id"] = [not_empty, unicode_safe]
-    return schema
+    return {**datong_scenario_schema(), "id": [not_empty, unicode_safe]}
 
 
 @validator_args
