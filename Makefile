@@ -2,11 +2,14 @@
 #   make run    set up PostgreSQL, Redis, the virtualenv, the databases and the demo data,
 #               then serve the portal on http://127.0.0.1:5000 with the harvest consumers,
 #               the jobs worker and the periodic harvest runner
-#   make test   the same setup on the test databases, then the whole test suite
+#   make test   the same setup on the test databases, then the whole test suite in
+#               $(TEST_WORKERS) parallel pytest-xdist workers, each on its own databases
+#               (tests/workers.py derives their inis from config/test.ini)
 SHELL := /bin/bash
 CKAN := .venv/bin/ckan
 DEV_INI := config/development.ini
 TEST_INI := config/test.ini
+TEST_WORKERS := 2
 
 .PHONY: run test setup services venv browser bench
 
@@ -22,7 +25,9 @@ setup: services venv $(DEV_INI)
 
 test: services venv browser
 	config/setup.sh database $(TEST_INI)
-	.venv/bin/pytest
+	inis=$$(.venv/bin/python -m tests.workers $(TEST_INI) $(TEST_WORKERS)) && \
+	  for ini in $$inis; do config/setup.sh database "$$ini" || exit 1; done
+	.venv/bin/pytest --ckan-ini=$(TEST_INI) -n $(TEST_WORKERS)
 
 bench: services venv
 	config/setup.sh database $(TEST_INI)

@@ -10,6 +10,8 @@ setup(
     packages=[
         "ckanext.datong",
         "ckanext.datong.access",
+        "ckanext.datong.dcat",
+        "ckanext.datong.pages",
         "ckanext.datong.search",
         "ckanext.datong.sharing",
         "ckanext.datong.cli",
@@ -42,17 +44,20 @@ setup(
         "openpyxl==3.1.5",
         "pypinyin==0.55.0",
         "rjieba==0.2.2",
+        "segno==1.6.6",
         "snowballstemmer==3.1.1",
     ],
     extras_require={
         "test": [
             "pytest==8.3.4",
+            "pytest-xdist==3.8.0",
             "pytest-factoryboy==2.7.0",
             "factory-boy==3.3.0",
             "Faker==26.0.0",
             "aiosmtpd==1.4.6",
         "beautifulsoup4==4.12.3",
             "playwright==1.65.2",
+            "pyshacl==0.40.1",
         ],
     },
     include_package_data=False,
@@ -60,6 +65,8 @@ setup(
         "ckanext.datong": [
             "config_declaration.yaml",
             "templates/**/*",
+            "assets/*",
+            "assets/**/*",
             "i18n/**/*",
             "migration/datong/*",
             "migration/datong/versions/*.py",
@@ -77,7 +84,7 @@ setup(
             "datong_dcat = ckanext.datong.harvesters.dcat:DatongDcatHarvester",
         ],
         "ckan.rdf.profiles": [
-            "datong_catalog = ckanext.datong.dcat_profile:DatongCatalogProfile",
+            "datong_catalog = ckanext.datong.dcat.profile:DatongCatalogProfile",
         ],
     },
     zip_safe=False,

@@ -233,6 +233,24 @@ class Generator:
                 "description": f"{subject}（{year}年）{fmt}格式{kind}"}
 
 
+# Catalog fields (scheming extras) of the bulk-loaded entries, so the access rules and the
+# portal's facets see them as they see real entries: most open to everyone, some on
+# application, a few for government users only.
+OPEN_TYPES = [("无条件开放", 80), ("有条件开放", 12), ("不予开放", 8)]
+INDUSTRY_DOMAINS = ["文旅", "能源", "教育", "医疗", "医保", "交通", "城管", "应急", "农业", "气象", "政务"]
+UPDATE_FREQUENCIES = ["实时", "每日", "每周", "每月", "每季度", "每半年", "每年", "其他"]
+SCOPES = ["140200"] * 6 + ["140213", "140214", "140212", "140215", "140221", "140222",
+                          "140223", "140224", "140225", "140226"]
+
+
+def catalog_fields(rng: random.Random) -> dict[str, str]:
+    open_type = rng.choices([t for t, _ in OPEN_TYPES], weights=[w for _, w in OPEN_TYPES])[0]
+    return {"open_type": open_type, "share_type": "无条件共享",
+            "industry_domain": rng.choice(INDUSTRY_DOMAINS),
+            "update_frequency": rng.choice(UPDATE_FREQUENCIES), "spatial_scope": rng.choice(SCOPES),
+            "catalog_format": "电子表格", "data_grade": "一般-1" if open_type != "不予开放" else "一般-4"}
+
+
 def _batches(total: int, size: int) -> Iterator[range]:
     for start in range(0, total, size):
         yield range(start, min(start + size, total))
@@ -253,7 +271,7 @@ def bulk_insert(dsn: str, generator: Generator, count: int, name_prefix: str, cr
         tag_ids.update((name, id_) for id_, name in missing)
         conn.commit()
         for batch in _batches(count, batch_size):
-            packages, resources, package_tags = [], [], []
+            packages, resources, package_tags, extras = [], [], [], []
             for i in batch:
                 ds = generator.dataset(f"{name_prefix}{i:06d}")
                 pid = str(uuid.uuid4())
@@ -267,6 +285,8 @@ def bulk_insert(dsn: str, generator: Generator, count: int, name_prefix: str, cr
                                       ds.created, modified))
                 for tag in ds.tags:
                     package_tags.append((str(uuid.uuid4()), "active", pid, tag_ids[tag]))
+                for key, value in catalog_fields(generator.rng).items():
+                    extras.append((str(uuid.uuid4()), pid, key, value, "active"))
             psycopg2.extras.execute_values(
                 cur, """INSERT INTO package (id, name, title, notes, state, license_id, type,
                         owner_org, private, metadata_created, metadata_modified, creator_user_id)
@@ -278,6 +298,9 @@ def bulk_insert(dsn: str, generator: Generator, count: int, name_prefix: str, cr
             psycopg2.extras.execute_values(
                 cur, "INSERT INTO package_tag (id, state, package_id, tag_id) VALUES %s",
                 package_tags, page_size=1000)
+            psycopg2.extras.execute_values(
+                cur, "INSERT INTO package_extra (id, package_id, key, value, state) VALUES %s",
+                extras, page_size=1000)
             conn.commit()
             resources_written += len(resources)
             progress(batch.stop)

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import sqlalchemy
 
-from bulk import Generator, organizations  # bench/ is on sys.path when run as a script
+from bulk import COUNTY_ORGS, Generator, organizations  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_INI = ROOT / "config" / "test.ini"
@@ -107,6 +107,8 @@ def prepare_database(wait: int, bench: BenchDatabase = SEARCH_BENCH) -> Path:
     app["ckan.storage_path"] = str(bench.work_dir / "storage")
     for key, value in bench.settings:
         app[key] = value
+    for key, value in app.items():  # the bench ini lives elsewhere: paths stay config/'s
+        app[key] = value.replace("%(here)s", str(TEST_INI.parent))
     bench.work_dir.mkdir(parents=True, exist_ok=True)
     ini = bench.work_dir / "bench.ini"
     with ini.open("w", encoding="utf-8") as out:
@@ -178,11 +180,19 @@ def action(name: str, context: dict[str, Any], data: dict[str, Any]) -> Any:
 
 
 def create_organizations() -> dict[str, str]:
-    """The ~40 publishers through organization_create; name → id."""
+    """The ~40 publishers through organization_create, with the organization schema's
+    required fields (kind, region, demo credit code, department number); name → id."""
+    from ckanext.datong import uscc, vocabulary
+    regions = {term.label: term.value for term in vocabulary.terms("regions")}
+    counties = {slug: place for place, _, slug in COUNTY_ORGS}
     ids = {}
-    for org in organizations():
-        created = action("organization_create", {"user": ADMIN},
-                         {"name": org.name, "title": org.title})
+    for number, org in enumerate(organizations(), 1):
+        region = regions.get(counties.get(org.name, ""), "140200")
+        kind = "县区" if org.name in counties else "市直部门"
+        created = action("organization_create", {"user": ADMIN}, {
+            "name": org.name, "title": org.title, "org_kind": kind, "region_code": region,
+            "uscc": uscc.make_code("1", "1", region, f"BC{number:06d}"), "uscc_is_demo": "true",
+            "dept_code": f"{number:03d}"})
         ids[org.name] = created["id"]
     log(f"created {len(ids)} organizations")
     return ids

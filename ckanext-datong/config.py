@@ -116,6 +116,16 @@ def sharing_review_days(published: bool) -> int:
     return tk.asint(tk.config.get(f"ckanext.datong.sharing.{key}"))
 
 
+def opening_review_days() -> int:
+    """Working days for the provider's decision on an application for conditionally open data."""
+    return tk.asint(tk.config.get("ckanext.datong.opening.review_days"))
+
+
+def opening_max_days() -> int:
+    """Longest period of use an applicant for conditionally open data may ask for, in days."""
+    return tk.asint(tk.config.get("ckanext.datong.opening.max_days"))
+
+
 def datastore_max_file_bytes() -> int:
     """Largest uploaded table loaded into the DataStore, in bytes."""
     return tk.asint(tk.config.get("ckanext.datong.datastore.max_file_mb")) * 1024 * 1024
@@ -134,3 +144,20 @@ def datastore_job_timeout() -> int:
 def sharing_attachment_max_bytes() -> int:
     """Largest file attached to a sharing request, in bytes."""
     return tk.asint(tk.config.get("ckanext.datong.sharing.attachment_max_mb")) * 1024 * 1024
+
+
+def popularity_recent_days() -> int:
+    """Days of page views and downloads counted as recent (today included)."""
+    return tk.asint(tk.config.get("ckanext.datong.popularity.recent_days"))
+
+
+PORTAL_SETTINGS = ("organizer", "contact_phone", "contact_email", "site_code", "icp_record",
+                   "police_record")
+"""The footer's settings, ckanext.datong.portal.<name>."""
+
+
+def portal_setting(name: str) -> str:
+    """The footer setting ckanext.datong.portal.`name` (one of PORTAL_SETTINGS); '' when unset."""
+    if name not in PORTAL_SETTINGS:
+        raise KeyError(name)
+    return str(tk.config.get(f"ckanext.datong.portal.{name}") or "").strip()

@@ -29,7 +29,7 @@ from werkzeug.datastructures import FileStorage
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.datong import codes, loader, schema_fields, uscc, vocabulary
+from ckanext.datong import codes, licences, loader, schema_fields, uscc, vocabulary
 from ckanext.datong.schema_fields import ITEMS
 
 Echo = Callable[[str], None]
@@ -49,9 +49,9 @@ DATASET_ALSO_REQUIRED = ("owner_org", "resource_code", "share_method", "publish_
 # (the schema has tag_string) and its resources (example links or inline tables).
 DATASET_OTHER_KEYS = ("name", "tags", "resources")
 CAPACITIES = ("member", "editor", "admin")  # CKAN's organization roles
-# Licences the demo gives its entries (the schema accepts any of CKAN's licences).
-OPEN_LICENCES = ("cc-by", "odc-by", "cc-zero", "odc-pddl", "other-open")  # 无条件开放 entries
-CLOSED_LICENCE = "other-closed"  # 有条件开放 and 不予开放 entries
+# Licences the demo gives its entries (schemas/licenses.json, ckanext.datong.licences).
+OPEN_LICENCES = (licences.OPEN_AGREEMENT, "cc-by")  # 无条件开放 entries
+CLOSED_LICENCE = licences.USE_AGREEMENT  # 有条件开放 and 不予开放 entries
 
 _NAME = re.compile(r"[a-z0-9-]{2,100}")
 _CODE = re.compile(codes.CLASS_PATH.pattern + r"/\d{14}")  # the 1272 shape the loader numbers

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan import model
 from luqum import tree
 from luqum.exceptions import ParseError
 from luqum.parser import parser
@@ -21,19 +22,27 @@ from luqum.visitor import TreeTransformer
 
 from ckanext.datong import access, lists, vocabulary
 from ckanext.datong.schema_fields import GRADE, ITEMS
+from ckanext.datong.sharing.scenarios import is_county
 
-# The catalog facets, in the order the search pages show them.
-FACETS = ("industry_domain", "organization", "share_type", "open_type", "update_frequency",
-          "catalog_format", "spatial_scope", "data_grade")
+# The county (区县) an entry concerns: its 空间范围 when that is one county or district, else
+# the county of its providing organization (a county government's own entries); none for
+# city-wide entries of municipal departments.
+COUNTY = "datong_county"
+# The search pages' facets, in the order they show them: 行业领域, 提供部门, 区县, 文件格式,
+# 更新周期, 开放属性; government users also get 共享类型 and 数据分级.
+FACETS = ("industry_domain", "organization", COUNTY, "res_format", "update_frequency",
+          "open_type", "share_type", "data_grade")
+GOVERNMENT_FACETS = frozenset({"share_type", GRADE})
 # Facet titles that are not a catalog field's schema label.
-TITLES = {"organization": {"zh_Hans_CN": "提供部门", "en": "Provider"}}
-# CKAN's facets titled by the schema field they come from: 关键词 and 文件格式 (CKAN's "格式"
-# would read like the catalog's own 格式).
-SCHEMA_TITLED = {"tags": ("dataset_fields", "tag_string"),
-                 "res_format": ("resource_fields", "format")}
-# CKAN's default facets the catalog pages leave out: groups are not used, and the licence is
-# not a catalog attribute (organization comes back as 提供部门).
-LEFT_OUT = ("groups", "license_id")
+TITLES = {"organization": {"zh_Hans_CN": "提供部门", "en": "Provider"},
+          COUNTY: {"zh_Hans_CN": "区县", "en": "County or district"}}
+# CKAN's facets titled by the schema field they come from: 文件格式 (CKAN's "格式" would read
+# like the catalog's own 格式).
+SCHEMA_TITLED = {"res_format": ("resource_fields", "format")}
+# CKAN's default facets the catalog pages leave out: groups are not used, the licence is not a
+# catalog attribute, and tags are not among the portal's facets (organization and res_format
+# come back as 提供部门 and 文件格式).
+LEFT_OUT = ("groups", "license_id", "tags")
 # Catalog fields stored as JSON lists: indexed as lists, so each value counts and filters.
 LIST_FIELDS = ("theme", "share_method", "modality", "related_codes")
 # Index fields that carry an entry's grade. extras_data_grade is never indexed (below), but a
@@ -62,12 +71,23 @@ def _items(pkg_dict: dict[str, Any]) -> list[dict[str, Any]]:
     return [item for item in items or [] if isinstance(item, dict)]
 
 
+def _county(pkg_dict: dict[str, Any]) -> str | None:
+    """The county code of the 区县 facet (see COUNTY)."""
+    scope = pkg_dict.get("spatial_scope")
+    if isinstance(scope, str) and is_county(scope):
+        return scope
+    organization = model.Group.get(pkg_dict.get("owner_org") or "")
+    region = organization.extras.get("region_code") if organization is not None else None
+    return region if isinstance(region, str) and is_county(region) else None
+
+
 def index_fields(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     """Shape a catalog entry's index document (IPackageController.before_dataset_index).
 
     - multi-valued fields become lists of values (faceted and filtered value by value) and
       their text copies plain words instead of JSON;
     - 空间范围 is searchable by the region's name as well as its code;
+    - the county the entry concerns is a facet field of its own (COUNTY);
     - 数据分级 stays a filter field (string `data_grade`) but leaves the full text;
     - of the 信息项, only the names of those not flagged sensitive or personal are indexed
       (as text): their grades, flags and the flagged names would otherwise be searchable
@@ -81,6 +101,9 @@ def index_fields(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     scope = pkg_dict.get("spatial_scope")
     if scope:
         pkg_dict["extras_spatial_scope"] = f"{scope} {vocabulary.label('regions', scope)}"
+    county = _county(pkg_dict)
+    if county:
+        pkg_dict[COUNTY] = county
     pkg_dict.pop("extras_" + GRADE, None)
 
     items = _items(pkg_dict)
@@ -108,11 +131,11 @@ def _title(name: str) -> str:
 
 
 def dataset_facets(facets_dict: dict[str, Any]) -> dict[str, Any]:
-    """The search pages' facets (IFacets): the catalog facets first, 数据分级 for government
-    users only, then the remaining default ones (关键词, 文件格式) and any other plugin's."""
-    show_grade = access.can_see_grade(access.current_viewer())
+    """The search pages' facets (IFacets): the portal's facets, 共享类型 and 数据分级 for
+    government users only, then any other plugin's."""
+    government = access.can_see_grade(access.current_viewer())
     result: dict[str, Any] = OrderedDict(
-        (name, _title(name)) for name in FACETS if name != GRADE or show_grade)
+        (name, _title(name)) for name in FACETS if name not in GOVERNMENT_FACETS or government)
     for name, title in facets_dict.items():
         if name not in LEFT_OUT and name not in result:
             result[name] = _title(name) if name in SCHEMA_TITLED else title
@@ -220,7 +243,8 @@ def without_grades(data_dict: dict[str, Any]) -> dict[str, Any]:
 
 
 def label_facet_items(result: dict[str, Any]) -> None:
-    """空间范围 facet items show the region's name, not its GB/T 2260 code."""
-    facet = (result.get("search_facets") or {}).get("spatial_scope")
-    for item in (facet or {}).get("items", []):
-        item["display_name"] = vocabulary.label("regions", item["name"])
+    """空间范围 and 区县 facet items show the region's name, not its GB/T 2260 code."""
+    for field in ("spatial_scope", COUNTY):
+        facet = (result.get("search_facets") or {}).get(field)
+        for item in (facet or {}).get("items", []):
+            item["display_name"] = vocabulary.label("regions", item["name"])

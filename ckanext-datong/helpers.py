@@ -1,16 +1,29 @@
 """Template helpers of ckanext-datong."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import ckan.authz as authz
 import ckan.plugins.toolkit as tk
 
 from ckanext.datong import access, vocabulary
 from ckanext.datong.clock import beijing_text as datong_beijing_time
+from ckanext.datong.dates import render_datetime, time_ago_from_timestamp
+from ckanext.datong.licences import datong_licence
 from ckanext.datong.logic.action import listings
-from ckanext.datong.sharing import notify
-from ckanext.datong.pages import (
+from ckanext.datong.pages.results import datong_abstract, datong_highlight, datong_popularity
+from ckanext.datong import clock
+from ckanext.datong.sharing import notify, workflow
+from ckanext.datong.pages.previews import datong_table_preview
+from ckanext.datong.pages.related import datong_related_entries
+from ckanext.datong.pages.share import datong_share_qr
+from ckanext.datong.pages.home import (
+    datong_footer,
+    datong_home,
+    datong_organization_facts,
+    datong_organization_index,
+)
+from ckanext.datong.pages.entry import (
     datong_display_value,
     datong_download_notice,
     datong_download_state,
@@ -28,11 +41,25 @@ __all__ = [
     "datong_provider_code",
     "datong_download_state",
     "datong_download_notice",
+    "datong_table_preview",
+    "datong_related_entries",
+    "datong_share_qr",
     "datong_may",
+    "datong_highlight",
+    "datong_abstract",
+    "datong_popularity",
     "datong_beijing_time",
     "get_featured_organizations",
     "get_featured_groups",
     "datong_unread_notices",
+    "datong_opening_pending",
+    "datong_home",
+    "datong_organization_index",
+    "datong_organization_facts",
+    "datong_footer",
+    "datong_licence",
+    "render_datetime",
+    "time_ago_from_timestamp",
 ]
 
 
@@ -90,6 +117,19 @@ def get_featured_organizations(next_helper: Any, count: int = 1) -> list[dict[st
 def get_featured_groups(next_helper: Any, count: int = 1) -> list[dict[str, Any]]:
     """The home page's featured groups, with only the entries the visitor may see."""
     return _as_seen(next_helper(count))
+
+
+def datong_opening_pending(package_id: str) -> Optional[dict[str, Any]]:
+    """The signed-in user's running application for the entry's files (number, state and
+    deadline), for the entry page; None for visitors and users without one."""
+    if not tk.current_user.is_authenticated:
+        return None
+    found = workflow.running_opening(tk.current_user.id, package_id)
+    if found is None:
+        return None
+    return {"id": found.id, "number": found.number,
+            "state_label": workflow.STATE_LABELS[found.state],
+            "due_text": clock.chinese_date(found.due_date) if found.due_date else ""}
 
 
 def datong_unread_notices() -> int:

@@ -9,7 +9,7 @@ from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 from ckanext.datastore.interfaces import IDatastore
 
-from ckanext.datong import access, facets, loader, signin, uploads
+from ckanext.datong import access, facets, feeds, licences, loader, popularity, signin, uploads
 from ckanext.datong.access import tables
 from ckanext.datong.logic import action
 from ckanext.datong.search import seam
@@ -34,13 +34,16 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IAuthenticator, inherit=True)
     p.implements(IDatastore, inherit=True)
+    p.implements(p.IFeed, inherit=True)
 
     # IConfigurer
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "datong")
         datong_config.check_database()
         datong_config.check_plugins()
         datong_config.check_holidays()
+        licences.use_portal_list(config)
         notify.install()
         if datong_config.search_backend() == "postgres":
             seam.use_postgres_backend()
@@ -54,7 +57,7 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IPackageController
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
-        return facets.index_fields(pkg_dict)
+        return popularity.index_fields(facets.index_fields(pkg_dict))
 
     def after_dataset_update(self, context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
         access.relabel_history(pkg_dict["id"])
@@ -64,11 +67,14 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_show(self, context: dict[str, Any], pkg_dict: dict[str, Any]) -> None:
         access.redact_dataset(context, pkg_dict)
+        popularity.add_to([pkg_dict])
 
     def after_dataset_search(
         self, search_results: dict[str, Any], search_params: dict[str, Any]
     ) -> dict[str, Any]:
-        return access.redact_search_results(search_results)
+        search_results = access.redact_search_results(search_results)
+        popularity.add_to(search_results["results"])
+        return search_results
 
     # IFacets
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
@@ -108,3 +114,7 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
         if condition is not None:
             query_dict.setdefault("where", []).append(condition)
         return query_dict
+
+    # IFeed
+    def get_feed_class(self) -> type[feeds.DatongFeed]:
+        return feeds.DatongFeed

@@ -23,7 +23,8 @@ LOCKED_MESSAGE = "登录失败次数过多，为保护账号安全，请 {} 分�
 KEY = "datong:signin:{}:{}"
 
 
-def _address() -> str:
+def client_address() -> str:
+    """The client's network address (behind a proxy, from the configured header)."""
     header = datong_config.login_address_header()
     address = request.headers.get(header) if header else request.remote_addr
     return (address or "unknown").strip()
@@ -33,7 +34,7 @@ def _keys(login: str) -> list[tuple[str, int]]:
     """Redis keys counting the failures of this attempt, with their limits."""
     return [(KEY.format("account", login.strip().lower()),
              datong_config.login_max_failures_per_account()),
-            (KEY.format("address", _address()),
+            (KEY.format("address", client_address()),
              datong_config.login_max_failures_per_address())]
 
 

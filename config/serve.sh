@@ -10,6 +10,8 @@
 #                   finished jobs finished
 #   sharing-tick    `ckan datong sharing tick` every SHARING_TICK_INTERVAL seconds (default
 #                   300): escalates overdue sharing requests, audits expired grants
+#   popularity      `ckan datong popularity update` every POPULARITY_INTERVAL seconds (default
+#                   600): sums counted page views and downloads, reindexes changed entries
 # then serves CKAN (its output on the terminal). Ctrl-C, or the server ending, stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,7 @@ host=${2:-127.0.0.1}
 port=${3:-5000}
 interval=${HARVEST_RUN_INTERVAL:-60}
 tick_interval=${SHARING_TICK_INTERVAL:-300}
+popularity_interval=${POPULARITY_INTERVAL:-600}
 ckan=.venv/bin/ckan
 logs=var/log
 mkdir -p "$logs"
@@ -33,7 +36,7 @@ background() {  # name command...
 
 stop() {
   trap - EXIT INT TERM
-  printf '==> stopping the server, the harvest consumers, the jobs worker, the harvest runner and the sharing tick\n'
+  printf '==> stopping the server, the harvest consumers, the jobs worker, the harvest runner, the sharing tick and the popularity update\n'
   local pid
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -56,6 +59,11 @@ background sharing-tick bash -c '
     "$0" -c "$1" datong sharing tick || echo "$(date -u +%FT%TZ) ckan datong sharing tick failed" >&2
     sleep "$2"
   done' "$ckan" "$ini" "$tick_interval"
+background popularity bash -c '
+  while true; do
+    "$0" -c "$1" datong popularity update || echo "$(date -u +%FT%TZ) ckan datong popularity update failed" >&2
+    sleep "$2"
+  done' "$ckan" "$ini" "$popularity_interval"
 
 printf '==> serving the portal on http://%s:%s (Ctrl-C stops it and the processes above)\n' "$host" "$port"
 # In the background too, so that a signal to this script is handled at once (bash defers

@@ -2,7 +2,7 @@
 # Set up what the portal needs on a Debian/Ubuntu machine, one step at a time.
 #   config/setup.sh services          install (if absent) and start PostgreSQL and Redis
 #   config/setup.sh venv              create .venv and install the extension with its pinned deps
-#   config/setup.sh browser           install Debian's chromium for the browser tests
+#   config/setup.sh browser           install Debian's chromium (and a Chinese font) for the browser tests
 #   config/setup.sh database INI      create roles and databases named in INI, migrate them,
 #                                     build the script translations
 # Every step says what it does; a failing step says which one and why, and exits non-zero.
@@ -90,6 +90,8 @@ venv() {
 
 browser() {
   command -v chromium >/dev/null || apt_install chromium
+  # a Chinese font, so the browser tests' screenshots show text instead of empty boxes
+  fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-wqy-microhei
   step "chromium: $(chromium --version 2>/dev/null | head -1)"
 }
 

@@ -1,7 +1,10 @@
 """Suite-wide fixtures: CKAN's own pytest plugin, our tables after every DB reset, and
-Debian's chromium driven by Playwright for the browser tests (tests/live.py serves CKAN)."""
+Debian's chromium driven by Playwright for the browser tests (tests/live.py serves CKAN);
+under pytest-xdist each worker runs on its own databases (tests/workers.py)."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -11,6 +14,23 @@ from ckan.tests import helpers
 
 from ckanext.datong.search import cache
 from tests.live import CHROMIUM, CHROMIUM_ARGS
+from tests.workers import worker_ini
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """An xdist worker runs CKAN from its own ini (CKAN's plugin reads --ckan-ini at session
+    start, after this); tests that start processes pass that ini on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        config.option.ckan_ini = str(worker_ini(Path(config.option.ckan_ini), worker))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist the leak sweeps start first: each file is one long module fixture (minutes),
+    which would otherwise run alone at the end (pytest.ini: --no-loadscope-reorder)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not item.nodeid.startswith("tests/leaks/"))
+
 
 @pytest.fixture(scope="session")
 def reset_db(migrate_db_for):

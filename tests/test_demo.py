@@ -13,7 +13,7 @@ import pytest
 from ckan import model, plugins
 from ckan.tests import helpers
 
-from ckanext.datong import demo, loader, names, uscc, vocabulary
+from ckanext.datong import clock, demo, loader, names, uscc, vocabulary
 
 DEMO_DIR = os.path.join(os.path.dirname(__file__), os.pardir, "config", "demo")
 COUNTIES = {
@@ -388,7 +388,7 @@ def test_a_county_official_gets_the_rows_of_their_county_through_the_demo_scenar
     scenario, is approved at once, and reads only 平城区's rows and the granted columns."""
     official = {"user": "pcq-official", "ignore_auth": False}
     [scenario] = helpers.call_action("datong_scenario_list", context=dict(official))
-    today = datetime.date.today()
+    today = clock.now().date()  # Beijing date: the portal checks dates in Beijing time
     entry = helpers.call_action("package_show", context=dict(official),
                                 id="datong-elderly-care-institutions")
     draft = helpers.call_action(
@@ -404,3 +404,26 @@ def test_a_county_official_gets_the_rows_of_their_county_through_the_demo_scenar
                                 resource_id=entry["resources"][0]["id"], limit=100)
     assert [f["id"] for f in found["fields"]] == ["_id", "机构名称", "行政区划代码", "床位数"]
     assert found["total"] == 6 and {r["行政区划代码"][:6] for r in found["records"]} == {"140213"}
+
+
+def test_the_demo_citizen_applies_for_conditionally_open_data(loaded) -> None:
+    """The demo's 有条件开放 path: the citizen applies for the taxi companies' table, the
+    transport bureau's editor approves, and the citizen may then download the file."""
+    citizen = {"user": "citizen-demo", "ignore_auth": False}
+    entry = "datong-taxi-companies"
+    before = helpers.call_action("package_show", context=dict(citizen), id=entry)
+    assert before["datong_access"]["download"] == "grant_required"
+    assert [r["url"] for r in before["resources"]] == [""]
+    draft = helpers.call_action(
+        "datong_opening_create", context=dict(citizen), package_id=entry,
+        applicant_kind="person", applicant_name="王芳", purpose="研究大同市新能源出租汽车的推广进度",
+        end_date=(clock.now().date() + datetime.timedelta(days=30)).isoformat(),
+        contact_phone="13800000000", agreement=True)
+    helpers.call_action("datong_request_submit", context=dict(citizen), id=draft["id"])
+    approved = helpers.call_action("datong_request_review",
+                                   context={"user": "jtj-editor", "ignore_auth": False},
+                                   id=draft["id"], outcome="approve")
+    assert approved["state"] == "approved"
+    after = helpers.call_action("package_show", context=dict(citizen), id=entry)
+    assert after["datong_access"]["download"] == "allowed"
+    assert after["resources"][0]["url"].endswith(".csv")

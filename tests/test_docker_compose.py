@@ -150,7 +150,8 @@ def test_production_ini_uses_solr_and_the_portal_plugins():
     plugins = app["ckan.plugins"].split()
     harvesters = [name for name in plugins if name.startswith("datong_")]
     assert [name for name in plugins if name not in harvesters] == [
-        "activity", "datastore", "datong", "scheming_datasets", "scheming_organizations", "harvest", "dcat"]
+        "activity", "datastore", "datong", "scheming_datasets", "scheming_organizations", "harvest", "dcat",
+        "image_view", "audio_view", "video_view"]
     assert harvesters and all(plugins.index(name) > plugins.index("harvest") for name in harvesters)
     test_plugins = configparser.ConfigParser(interpolation=None)
     test_plugins.read(REPO / "config" / "test.ini", encoding="utf-8")

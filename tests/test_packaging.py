@@ -34,18 +34,19 @@ print("loaded from", os.path.dirname(ckanext.datong.__file__))
 """
 
 
-def test_non_editable_install_loads_every_plugin_part(tmp_path):
+def test_non_editable_install_loads_every_plugin_part(request, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--no-build-isolation", "--target", str(target), str(ROOT)],
                    check=True, capture_output=True, timeout=300)
     package = target / "ckanext" / "datong"
     for shipped in ("migration/datong/alembic.ini", "config_declaration.yaml",
-                    "templates/home/snippets/promoted.html", "templates/base.html",
+                    "templates/home/index.html", "templates/base.html",
+                    "assets/webassets.yml", "assets/css/frame.css",
                     "harvesters/templates/harvest/overview.html"):
         assert (package / shipped).exists(), shipped
     env = {**os.environ, "PYTHONPATH": str(target), "PYTHONWARNINGS": "ignore"}
-    result = subprocess.run([sys.executable, "-c", CHECK, str(target), str(ROOT / "config" / "test.ini")],
+    result = subprocess.run([sys.executable, "-c", CHECK, str(target), request.config.option.ckan_ini],
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "loaded from " + str(target) in result.stdout
@@ -74,9 +75,9 @@ print("core without harvest: ok")
 """
 
 
-def test_core_plugin_loads_without_ckanext_harvest(tmp_path):
+def test_core_plugin_loads_without_ckanext_harvest(request, tmp_path):
     ini = tmp_path / "core.ini"
-    source = (ROOT / "config" / "test.ini").read_text(encoding="utf-8")
+    source = pathlib.Path(request.config.option.ckan_ini).read_text(encoding="utf-8")
     harvest_plugins = {"harvest", "datong_harvest", "datong_json", "datong_table", "datong_ckan",
                        "datong_dcat"}
     lines = []

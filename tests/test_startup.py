@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-TEST_INI = pathlib.Path(__file__).parent.parent / "config" / "test.ini"
 CKAN = pathlib.Path(sys.executable).parent / "ckan"
 
 
-def start_with(tmp_path: pathlib.Path, old: str, new: str) -> subprocess.CompletedProcess:
-    text = TEST_INI.read_text(encoding="utf-8")
+def start_with(ini_path: str, tmp_path: pathlib.Path, old: str, new: str) -> subprocess.CompletedProcess:
+    """The run's ini (a worker's own under xdist) with `old` replaced by `new`, started."""
+    text = pathlib.Path(ini_path).read_text(encoding="utf-8")
     assert old in text
     ini = tmp_path / "broken.ini"
     ini.write_text(text.replace(old, new), encoding="utf-8")
@@ -24,13 +24,12 @@ def start_with(tmp_path: pathlib.Path, old: str, new: str) -> subprocess.Complet
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("ckanext.datong.search.backend = postgres", "ckanext.datong.search.backend = elastic",
      "ckanext.datong.search.backend: Value must be one of ['postgres', 'solr']"),
-    ("@127.0.0.1:5432/datong_test", "@127.0.0.1:1/datong_test",
-     "无法连接数据库 postgresql://datong:***@127.0.0.1:1/datong_test"),
+    ("@127.0.0.1:5432/", "@127.0.0.1:1/", "无法连接数据库 postgresql://datong:***@127.0.0.1:1/"),
     (" harvest datong_harvest ", " harvest ",
      "ckan.plugins 启用了 harvest 却缺少 datong_harvest"),
 ])
-def test_wrong_setting_stops_startup_with_one_clear_line(tmp_path, old, new, message):
-    result = start_with(tmp_path, old, new)
+def test_wrong_setting_stops_startup_with_one_clear_line(request, tmp_path, old, new, message):
+    result = start_with(request.config.option.ckan_ini, tmp_path, old, new)
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert message in output

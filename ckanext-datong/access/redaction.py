@@ -9,12 +9,17 @@ import json
 from typing import Any, Iterator, Mapping, Optional
 
 import ckan.model as model
+import sqlalchemy as sa
 from ckan.types import Context
 
+from ckanext.datong import lists
 from ckanext.datong.access.decision import (
-    ALLOWED, MESSAGES, Entry, authorized, can_see_grade, file_statuses)
+    ALLOWED, MESSAGES, Entry, authorized, can_see_grade, file_statuses, seen_entries)
 from ckanext.datong.access.identity import Viewer, current_viewer, viewer_from_context
 from ckanext.datong.schema_fields import GRADE, ITEM_FLAGS, ITEM_GRADE, ITEMS
+
+RELATED = "related_codes"
+"""关联资源代码: the 信息资源代码 of other entries, some of which the reader may not see."""
 
 
 def redact_dataset(context: Context, pkg_dict: dict[str, Any]) -> None:
@@ -49,6 +54,38 @@ def _redact(who: Viewer, pkg_dict: dict[str, Any], for_view: bool) -> None:
             resource["datong_download_message"] = MESSAGES[status]
     if not see_grade:
         hide_grading(pkg_dict)
+    hide_unseen_relations(who, pkg_dict)
+
+
+def _seen_codes(who: Viewer, codes: list[str]) -> set[str]:
+    """Those of `codes` that name an entry `who` may see."""
+    # aliased: seen_entries' conditions query package_extra themselves
+    extra, package = model.package_extra_table.alias("code"), model.package_table
+    query = sa.select(extra.c.value).select_from(
+        extra.join(package, package.c.id == extra.c.package_id)).where(
+        extra.c.key == "resource_code", extra.c.state == model.State.ACTIVE,
+        extra.c.value.in_(codes))
+    condition = seen_entries(who)
+    if condition is not None:
+        query = query.where(condition)
+    return {row[0] for row in model.Session.execute(query)}
+
+
+def hide_unseen_relations(who: Viewer, pkg_dict: dict[str, Any]) -> None:
+    """Keep only the 关联资源代码 of entries `who` may see (a code names an entry and its
+    department), at the top (validated dict) or in `extras` (JSON text)."""
+    extras = pkg_dict.get("extras") if isinstance(pkg_dict.get("extras"), list) else []
+    stored = [extra for extra in extras if isinstance(extra, Mapping) and extra.get("key") == RELATED]
+    codes = list(dict.fromkeys((lists.parsed(pkg_dict.get(RELATED)) or []) + [
+        code for extra in stored for code in lists.parsed(extra.get("value")) or []]))
+    if not codes:
+        return
+    seen = _seen_codes(who, codes)
+    if RELATED in pkg_dict:
+        pkg_dict[RELATED] = [code for code in lists.parsed(pkg_dict[RELATED]) or [] if code in seen]
+    for extra in stored:
+        kept = [code for code in lists.parsed(extra.get("value")) or [] if code in seen]
+        extras[extras.index(extra)] = dict(extra, value=json.dumps(kept, ensure_ascii=False))
 
 
 def hide_grading(pkg_dict: dict[str, Any]) -> None:
@@ -127,6 +164,7 @@ def _redact_fields(who: Viewer, result: dict[str, Any]) -> None:
     grades; resource URLs are kept only when every file may be downloaded."""
     if not can_see_grade(who):
         hide_grading(result)
+    hide_unseen_relations(who, result)
     for key in ("data_dict", "validated_data_dict"):
         if isinstance(result.get(key), str):
             whole = json.loads(result[key])

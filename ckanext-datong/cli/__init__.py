@@ -6,6 +6,7 @@ import click
 from ckanext.datong.cli.access import access
 from ckanext.datong.cli.audit import audit
 from ckanext.datong.cli.demo import demo
+from ckanext.datong.cli.popularity import popularity
 from ckanext.datong.cli.search import search
 from ckanext.datong.cli.sharing import sharing
 
@@ -20,5 +21,6 @@ def datong() -> None:
 datong.add_command(access)
 datong.add_command(audit)
 datong.add_command(demo)
+datong.add_command(popularity)
 datong.add_command(search)
 datong.add_command(sharing)

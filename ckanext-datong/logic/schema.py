@@ -12,8 +12,9 @@ from ckan.logic.schema import validator_args
 from ckan.types import Schema
 
 from ckanext.datong import config as datong_config
-from ckanext.datong import lists, vocabulary
+from ckanext.datong import lists, uscc, vocabulary
 from ckanext.datong.model import Scenario
+from ckanext.datong.sharing.opening import APPLICANT_KINDS, PHONE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +158,44 @@ def datong_request_create_schema(ignore_missing: Any, unicode_safe: Any) -> Sche
         "commitment": [ignore_missing, _flag],
         "entries": datong_request_entry_schema(),
     }
+
+
+def _uscc(value: Any) -> str:
+    """A 统一社会信用代码 (empty allowed: the applicant's kind decides whether one is needed)."""
+    code = "" if value is missing or value is None else str(value).strip().upper()
+    if code and uscc.problem(code):
+        raise Invalid(f"统一社会信用代码{uscc.problem(code)}")
+    return code
+
+
+def _phone(value: Any) -> str:
+    """A mainland mobile number or a landline with its area code."""
+    text = "" if value is missing or value is None else str(value).strip()
+    if not text:
+        raise Invalid("请填写联系电话")
+    if not PHONE.match(text):
+        raise Invalid("联系电话应为11位手机号码或带区号的固定电话，例如 13912345678 或 0352-1234567")
+    return text
+
+
+@validator_args
+def datong_opening_create_schema(ignore_missing: Any, unicode_safe: Any) -> Schema:
+    return {
+        "package_id": [_required_text("数据目录", 100)],
+        "resource_id": [ignore_missing, unicode_safe],
+        "applicant_kind": [_one_of("申请人类型", tuple(APPLICANT_KINDS))],
+        "applicant_name": [_required_text("申请人名称", 100)],
+        "applicant_uscc": [ignore_missing, _uscc],
+        "purpose": [_required_text("使用用途", 1000)],
+        "end_date": [_date("使用期限截止日期")],
+        "contact_phone": [_phone],
+        "agreement": [ignore_missing, _flag],
+    }
+
+
+@validator_args
+def datong_opening_update_schema(not_empty: Any, unicode_safe: Any) -> Schema:
+    return {**datong_opening_create_schema(), "id": [not_empty, unicode_safe]}
 
 
 @validator_args

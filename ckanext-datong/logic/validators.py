@@ -17,7 +17,7 @@ import ckan.model as model
 from ckan.lib.navl.dictization_functions import StopOnError, missing
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.datong import access, clock, codes, lists, names, schema_fields, uscc, vocabulary
+from ckanext.datong import access, clock, codes, licences, lists, names, schema_fields, uscc, vocabulary
 from ckanext.datong import config as datong_config
 from ckanext.datong.logic import rules
 from ckanext.datong.schema_fields import ITEMS
@@ -30,6 +30,7 @@ __all__ = [
     "datong_flag",
     "datong_positive_integer",
     "datong_publish_date",
+    "datong_licence_choice",
     "datong_resource_class",
     "datong_resource_attribute",
     "datong_resource_code",
@@ -220,6 +221,27 @@ def datong_publish_date(field: dict[str, Any], schema: dict[str, Any]) -> Valida
             _add_error(errors, key, f"「{label}」不能晚于今天（{today.isoformat()}）")
             raise StopOnError
         data[key] = day.isoformat()
+
+    return validator
+
+
+@scheming_validator
+def datong_licence_choice(field: dict[str, Any], schema: dict[str, Any]) -> Validator:
+    """The entry's licence. The platform's two agreements follow the 开放属性 (left empty too:
+    licences.default_for), so a re-classified entry changes agreement with it; an open licence
+    (CC BY 4.0) only on 无条件开放 data."""
+    label = schema_fields.label(field)
+
+    def validator(key: tuple, data: dict, errors: dict, context: dict) -> None:
+        open_type = str(data.get(("open_type",)) or "")
+        value = "" if _empty(data.get(key)) else str(data[key]).strip()
+        if value in ("", *licences.AGREEMENTS):
+            data[key] = licences.default_for(open_type)
+            return
+        data[key] = value
+        found = licences.problem(data[key], open_type)
+        if found:
+            _add_error(errors, key, f"「{label}」：{found}")
 
     return validator
 

@@ -52,16 +52,25 @@ class Scenario(tk.BaseModel):
 
 
 class Request(tk.BaseModel):
-    """A sharing request (共享申请) of one organization for entries of one provider."""
+    """A request for entries of one provider: a sharing request (共享申请) of one
+    organization, or an application for conditionally open data (有条件开放申请) of a citizen or
+    a company, who has no organization and states who they are in `applicant`."""
 
     __tablename__ = "datong_request"
 
+    KIND_SHARE = "share"
+    KIND_OPENING = "opening"
+    KINDS = (KIND_SHARE, KIND_OPENING)
+
     id = sa.Column(sa.UnicodeText, primary_key=True, default=make_uuid)
     number = sa.Column(sa.UnicodeText, nullable=False, unique=True)
-    kind = sa.Column(sa.UnicodeText, nullable=False, default="share")
+    kind = sa.Column(sa.UnicodeText, nullable=False, default=KIND_SHARE)
     state = sa.Column(sa.UnicodeText, nullable=False)
     requester_user_id = sa.Column(sa.UnicodeText, sa.ForeignKey("user.id"), nullable=False)
-    requester_org_id = sa.Column(sa.UnicodeText, sa.ForeignKey("group.id"), nullable=False)
+    requester_org_id = sa.Column(sa.UnicodeText, sa.ForeignKey("group.id"))
+    """None for an opening request."""
+    applicant = sa.Column(JSONB, nullable=False, default=dict)
+    """An opening request's applicant: {"kind": "person" | "company", "name": …, "uscc": …}."""
     provider_org_id = sa.Column(sa.UnicodeText, sa.ForeignKey("group.id"), nullable=False)
     scenario_id = sa.Column(sa.UnicodeText, sa.ForeignKey("datong_scenario.id"))
     purpose = sa.Column(sa.UnicodeText, nullable=False, default="")

@@ -20,6 +20,8 @@ _MAX_POSITIONS_PER_LEXEME = 256
 _VALUE_GAP = 100               # schema.xml's positionIncrementGap: no phrase spans two values
 _MAX_TERM_LENGTH = 1000        # longer string values are stored but not filterable
 TEXT_PREFIX_SEPARATOR = ":"    # fielded lexemes are "<field>:<token>"; tokens never hold ":"
+# Integer fields of schema.xml kept as columns of datong_search_doc for sorting.
+INT_COLUMNS = ("views_total", "views_recent", "resources_accessed_total", "resources_accessed_recent")
 
 
 @dataclasses.dataclass
@@ -37,6 +39,10 @@ class IndexRow:
     metadata_created: datetime.datetime | None
     metadata_modified: datetime.datetime | None
     title_string: str | None
+    views_total: int
+    views_recent: int
+    resources_accessed_total: int
+    resources_accessed_recent: int
     search_vector: str
     rank_vector: str
     doc: dict[str, Any]
@@ -129,11 +135,20 @@ def build_row(doc: dict[str, Any]) -> IndexRow:
         metadata_created=parse_date(doc["metadata_created"]) if doc.get("metadata_created") else None,
         metadata_modified=parse_date(doc["metadata_modified"]) if doc.get("metadata_modified") else None,
         title_string=doc.get("title_string"),
+        **{name: _int_value(doc.get(name)) for name in INT_COLUMNS},
         search_vector=vector.literal(),
         rank_vector=ranking.literal(),
         doc=doc,
         terms=terms,
     )
+
+
+def _int_value(value: Any) -> int:
+    """An integer sort field's value; 0 when missing or not a number (Solr would refuse it)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _string_value(item: Any) -> str:

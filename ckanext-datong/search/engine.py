@@ -11,6 +11,7 @@ from ckanext.datong.search import cache, store
 from ckanext.datong.search.dismax import DismaxCompiler
 from ckanext.datong.search.errors import bad_request, syntax_error
 from ckanext.datong.search.fields import FieldType, field_type
+from ckanext.datong.search.documents import INT_COLUMNS
 from ckanext.datong.search.lucene import DATE_COLUMNS, STRING_COLUMNS, LuceneCompiler
 
 # Rank weights for lexemes weighted D, C, B, A: CKAN boosts name/title 4 and tags/groups 2.
@@ -100,7 +101,7 @@ class Search:
             if name == "score":
                 if self.compiler.rank_queries:  # otherwise every score is the same
                     parts.append(f"score {direction}")
-            elif name in DATE_COLUMNS:  # always set on CKAN's documents
+            elif name in DATE_COLUMNS or name in INT_COLUMNS:  # always set (counts default to 0)
                 parts.append(f"d.{name} {direction}")
             elif name in STRING_COLUMNS:
                 parts.append(f"d.{name} {direction} NULLS LAST")  # Solr's sortMissingLast

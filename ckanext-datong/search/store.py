@@ -14,7 +14,7 @@ from psycopg2.extras import Json
 
 from ckan import model
 
-from ckanext.datong.search.documents import IndexRow, build_row
+from ckanext.datong.search.documents import INT_COLUMNS, IndexRow, build_row
 
 # Set on a session that wrote to the index and has not committed yet.
 UNCOMMITTED_WRITES = "datong_search_uncommitted_writes"
@@ -22,7 +22,7 @@ UNCOMMITTED_WRITES = "datong_search_uncommitted_writes"
 WRITTEN = "datong_search_written"
 _COLUMNS = ("index_id", "id", "name", "site_id", "entity_type", "dataset_type", "state",
             "capacity", "permission_labels", "metadata_created", "metadata_modified",
-            "title_string")
+            "title_string", *INT_COLUMNS)
 
 
 def cursor() -> Any:

@@ -41,10 +41,12 @@ def request(found: Request, who: Viewer, brief: bool = False) -> dict[str, Any]:
     """A request; `brief` leaves out decisions and grants (lists)."""
     today = clock.now().date()
     result: dict[str, Any] = {
-        "id": found.id, "number": found.number, "state": found.state,
+        "id": found.id, "number": found.number, "kind": found.kind,
+        "kind_label": workflow.KIND_LABELS[found.kind], "state": found.state,
         "state_label": workflow.STATE_LABELS[found.state],
         "requester": _user(found.requester_user_id), "requester_user_id": found.requester_user_id,
         "requester_org": _org(found.requester_org_id), "provider_org": _org(found.provider_org_id),
+        "requester_text": workflow.requester_text(found), "applicant": dict(found.applicant or {}),
         "scenario_id": found.scenario_id,
         "scenario": (model.Session.get(Scenario, found.scenario_id).name
                      if found.scenario_id else ""),

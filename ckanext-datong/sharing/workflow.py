@@ -6,6 +6,9 @@ draft → (submit) → checking (authority conformity check) → reviewing (prov
 rejected / returned; a fitting scenario with an automatic route approves at submission, 不予
 共享 data is refused at submission; the requester withdraws, disputes a rejection, and the
 authority settles the dispute. Views and actions call `apply`; nothing else sets a state.
+
+An opening request (有条件开放申请, sharing.opening) takes the same states with its own route:
+submission sends it to the provider's review, and an approval grants the applicant the files.
 """
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ import sqlalchemy as sa
 
 from ckanext.datong import clock, config
 from ckanext.datong.access.identity import Viewer
-from ckanext.datong.model import Decision, Grant, Request, Scenario
-from ckanext.datong.sharing import audit, notify, scenarios, workdays
+from ckanext.datong.model import Decision, Grant, Request, RequestItem, Scenario
+from ckanext.datong.sharing import audit, notify, opening, scenarios, workdays
 
 DRAFT, CHECKING, REVIEWING, RETURNED = "draft", "checking", "reviewing", "returned"
 APPROVED, REJECTED, WITHDRAWN, DISPUTED = "approved", "rejected", "withdrawn", "disputed"
@@ -29,6 +32,8 @@ STATE_LABELS = {
     DRAFT: "草稿", CHECKING: "待符合性审核", REVIEWING: "待提供部门审核", RETURNED: "退回修改",
     APPROVED: "已批准", REJECTED: "已驳回", WITHDRAWN: "已撤回", DISPUTED: "异议处理中",
 }
+KIND_LABELS = {Request.KIND_SHARE: "共享申请", Request.KIND_OPENING: "开放申请"}
+NUMBER_PREFIXES = {Request.KIND_SHARE: "GX", Request.KIND_OPENING: "KF"}
 RUNNING = (CHECKING, REVIEWING, DISPUTED)
 """States in which somebody other than the requester must act, against a deadline."""
 CLOSED = (APPROVED, REJECTED, WITHDRAWN)
@@ -114,11 +119,12 @@ def refusal(who: Viewer, request: Request, name: str) -> Optional[str]:
 
 
 def may_see(who: Viewer, request: Request) -> bool:
-    """The requester's organization, the provider (once submitted), the authority and
-    sysadmins see a request; drafts stay with the requester's organization."""
+    """The requester's organization (the applicant of an opening request), the provider (once
+    submitted), the authority and sysadmins see a request; drafts stay with the requester."""
     if who.user is None:
         return False
-    if who.sysadmin or request.requester_org_id in who.org_ids:
+    if who.sysadmin or who.user_id == request.requester_user_id \
+            or (request.requester_org_id and request.requester_org_id in who.org_ids):
         return True
     if request.submitted is None:
         return False
@@ -170,6 +176,9 @@ def _submit(who: Viewer, request: Request, reason: str) -> None:
     """Submission: the scenario's rules route the request; an automatic decision is recorded
     as the system's, naming the rule, after the requester's submission."""
     if request.commitment_at is None:
+        if request.kind == Request.KIND_OPENING:
+            raise tk.ValidationError({"agreement": [
+                opening.NEEDS_AGREEMENT.format(opening.agreement()["title"])]})
         raise tk.ValidationError({"commitment": ["提交前请阅读并接受数据安全承诺"]})
     if _period_over(request):
         raise tk.ValidationError({"end_date": [PERIOD_OVER + "，请修改后再提交"]})
@@ -187,6 +196,9 @@ def _submit(who: Viewer, request: Request, reason: str) -> None:
 
 def route_at_submission(request: Request) -> tuple[str, str]:
     """Where a submitted request goes, and the rule that sent it there (Chinese)."""
+    if request.kind == Request.KIND_OPENING:
+        refused = next(filter(None, (opening.refusal(entry) for entry in _entries(request))), None)
+        return (REJECTED, refused) if refused else (REVIEWING, opening.RULE)
     asking = facts(request)
     refused = scenarios.refusal(asking)
     if refused:
@@ -203,13 +215,17 @@ def route_at_submission(request: Request) -> tuple[str, str]:
     return target, f"符合{rule}（{scenarios.ROUTE_LABELS[scenario.route]}）"
 
 
+def _entries(request: Request) -> list[dict]:
+    """The entries a request asks for, as the catalog holds them now."""
+    context = {"ignore_auth": True, "user": ""}
+    return [tk.get_action("package_show")(dict(context), {"id": line.package_id})
+            for line in request.items]
+
+
 def facts(request: Request) -> scenarios.Asking:
     """The request's facts for the scenario rules, read from the catalog as it is now."""
-    context = {"ignore_auth": True, "user": ""}
-    wanted = []
-    for line in request.items:
-        entry = tk.get_action("package_show")(dict(context), {"id": line.package_id})
-        wanted.append(scenarios.Wanted.of_entry(entry, line.items))
+    wanted = [scenarios.Wanted.of_entry(entry, line.items)
+              for entry, line in zip(_entries(request), request.items)]
     org = model.Group.get(request.requester_org_id)
     extras = org.extras if org else {}
     return scenarios.Asking(
@@ -247,38 +263,48 @@ def _move(request: Request, transition: Transition, actor: Optional[model.User],
     _announce(request, source, transition.label, reason or rule)
 
 
+def requester_text(request: Request) -> str:
+    """Who asks: the requesting organization, or an opening request's applicant."""
+    if request.kind == Request.KIND_OPENING:
+        return opening.applicant_text(request.applicant or {})
+    return notify.org_title(request.requester_org_id)
+
+
 def _summary(request: Request) -> str:
-    return (f"申请单位：{notify.org_title(request.requester_org_id)}\n"
+    who = "申请人" if request.kind == Request.KIND_OPENING else "申请单位"
+    return (f"{who}：{requester_text(request)}\n"
             f"提供部门：{notify.org_title(request.provider_org_id)}\n使用用途：{request.purpose}")
 
 
 def _announce(request: Request, source: str, label: str, why: str) -> None:
     """Tell whoever must act next, the handlers of a withdrawn step, or the requester of a
     decision."""
-    state, summary = request.state, _summary(request)
+    state, summary, name = request.state, _summary(request), KIND_LABELS[request.kind]
     due = f"，请于{clock.chinese_date(request.due_date)}前办理" if request.due_date else ""
     detail = "\n".join(part for part in (summary, why, request.due_note) if part)
     if state in (CHECKING, DISPUTED):
         kind = "异议" if state == DISPUTED else "待符合性审核"
-        notify.tell(notify.authority_users(), request, f"【{kind}】共享申请 {request.number}{due}",
+        notify.tell(notify.authority_users(), request, f"【{kind}】{name} {request.number}{due}",
                     detail)
     elif state == REVIEWING:
         notify.tell(notify.provider_staff(request.provider_org_id), request,
-                    f"【待审核】共享申请 {request.number}{due}", detail)
+                    f"【待审核】{name} {request.number}{due}", detail)
     elif state == WITHDRAWN and source in RUNNING:
         handlers = notify.provider_staff(request.provider_org_id) if source == REVIEWING \
             else notify.authority_users()
-        notify.tell(handlers, request, f"共享申请 {request.number} 已由申请人撤回", summary)
+        notify.tell(handlers, request, f"{name} {request.number} 已由申请人撤回", summary)
     elif state in (APPROVED, REJECTED, RETURNED):
         requester = model.User.get(request.requester_user_id)
         notify.tell([requester] if requester else [], request,
-                    f"共享申请 {request.number}：{label}", detail)
+                    f"{name} {request.number}：{label}", detail)
 
 
 def _set_deadline(request: Request) -> None:
     """A step with a deadline starts now; other states have none."""
     if request.state == CHECKING or request.state == DISPUTED:
         days = config.sharing_check_days()
+    elif request.state == REVIEWING and request.kind == Request.KIND_OPENING:
+        days = config.opening_review_days()
     elif request.state == REVIEWING:
         days = config.sharing_review_days(published=all(
             model.Session.query(model.Resource.id).filter(
@@ -294,10 +320,12 @@ def _set_deadline(request: Request) -> None:
 
 
 def issue_grants(request: Request, actor: Optional[model.User]) -> list[Grant]:
-    """One grant per entry asked for, to the requesting organization, for its 信息项, its
-    territory (the requester's county when asked for) and the requested period."""
-    org = model.Group.get(request.requester_org_id)
+    """One grant per entry asked for, to the requesting organization (to the applicant of an
+    opening request), for its 信息项, its territory (the requester's county when asked for)
+    and the requested period."""
+    org = model.Group.get(request.requester_org_id) if request.requester_org_id else None
     region = (org.extras.get("region_code") or "") if org else ""
+    to_applicant = request.kind == Request.KIND_OPENING
     start = datetime.datetime.combine(request.start_date, datetime.time(), clock.BEIJING)
     until = datetime.datetime.combine(request.end_date + datetime.timedelta(days=1),
                                       datetime.time(), clock.BEIJING)
@@ -305,10 +333,11 @@ def issue_grants(request: Request, actor: Optional[model.User]) -> list[Grant]:
     for line in request.items:
         grant = Grant(
             package_id=line.package_id, resource_id=line.resource_id,
-            grantee_org_id=request.requester_org_id, items=line.items,
+            grantee_org_id=None if to_applicant else request.requester_org_id,
+            grantee_user_id=request.requester_user_id if to_applicant else None, items=line.items,
             region_code=region if request.territory == Scenario.TERRITORY_OWN else None,
             valid_from=max(start, _now()), valid_until=until, request_id=request.id,
-            purpose=request.purpose, source=f"共享申请 {request.number}")
+            purpose=request.purpose, source=f"{KIND_LABELS[request.kind]} {request.number}")
         model.Session.add(grant)
         grants.append(grant)
     model.Session.flush()
@@ -342,13 +371,23 @@ def revoke_grant(who: Viewer, grant_id: str, reason: str) -> Grant:
     return grant
 
 
-def next_number() -> str:
-    """The next request number of the day: GX + Beijing date + 4-digit sequence."""
+def next_number(kind: str = Request.KIND_SHARE) -> str:
+    """The next request number of the day: GX (sharing) or KF (opening) + Beijing date +
+    4-digit sequence."""
     model.Session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('datong_request_number'))"))
-    prefix = f"GX{clock.now():%Y%m%d}"
+    prefix = f"{NUMBER_PREFIXES[kind]}{clock.now():%Y%m%d}"
     last = model.Session.query(sa.func.max(Request.number)).filter(
         Request.number.like(f"{prefix}%")).scalar()
     return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:04d}"
+
+
+def running_opening(user_id: str, package_id: str, besides: str = "") -> Optional[Request]:
+    """The user's opening request for the entry that is not closed yet (`besides`: but this
+    one), if any: one application per entry runs at a time."""
+    return model.Session.query(Request).join(RequestItem).filter(
+        Request.kind == Request.KIND_OPENING, Request.requester_user_id == user_id,
+        Request.state.notin_(CLOSED), RequestItem.package_id == package_id,
+        Request.id != besides).order_by(Request.created.desc()).first()
 
 
 def overdue(request: Request, today: Optional[datetime.date] = None) -> bool:
@@ -371,7 +410,7 @@ def escalate_overdue(today: Optional[datetime.date] = None) -> list[Request]:
                      detail={"number": request.number, "state": request.state,
                              "due": request.due_date.isoformat()})
         notify.tell(notify.authority_users(), request,
-                    f"【超期督办】共享申请 {request.number} 已超过办理期限"
+                    f"【超期督办】{KIND_LABELS[request.kind]} {request.number} 已超过办理期限"
                     f"（{clock.chinese_date(request.due_date)}）", _summary(request))
     return found
 

@@ -62,6 +62,7 @@ SCENARIO_FIELDS = {
     "route": "审批路径", "state": "状态",
 }
 ALL_ITEMS = "全部信息项"
+ALL_FILES = "全部文件"
 AUDIT_PARAMS = ("action", "since", "until")
 AUDIT_FIELDS = {"action": "操作", "since": "开始日期", "until": "结束日期"}
 DETAIL_LABELS = {"number": "申请编号", "request": "申请编号", "from": "原状态", "to": "新状态",
@@ -182,11 +183,17 @@ def _shown(request: dict[str, Any]) -> dict[str, Any]:
     request["period_text"] = f"{_day_text(request['start_date'])}至{_day_text(request['end_date'])}"
     for entry in request["entries"]:
         entry["items_text"] = "、".join(entry["items"]) if entry["items"] else ALL_ITEMS
+        entry["files_text"] = _file_name(entry["resource_id"]) if entry["resource_id"] else ALL_FILES
     for decision in request.get("decisions", []):
         decision["step"] = STEP_LABELS.get(decision["transition"], decision["to_label"])
     for grant in request.get("grants", []):
         _grant_texts(grant)
     return request
+
+
+def _file_name(resource_id: str) -> str:
+    resource = model.Resource.get(resource_id)
+    return (resource.name or resource.id) if resource is not None else resource_id
 
 
 def _grant_texts(grant: dict[str, Any]) -> dict[str, Any]:
@@ -354,6 +361,8 @@ def new() -> ResponseReturnValue:
 def edit(request_id: str) -> ResponseReturnValue:
     """The form of a draft or returned request."""
     request = _visible_request(request_id)
+    if request["kind"] == Request.KIND_OPENING:
+        return tk.redirect_to("datong_opening.edit", request_id=request_id)
     tk.check_access("datong_request_update", _context(), {"id": request_id})
     if request["state"] not in (workflow.DRAFT, workflow.RETURNED):
         tk.h.flash_error(f"该申请当前为“{request['state_label']}”，不能修改")

@@ -158,16 +158,43 @@ def test_refusal_as_json(web: Any, world: World) -> None:
 
 
 def test_dcat_output_follows_the_same_decisions(web: Any, world: World) -> None:
-    """ckanext-dcat builds on package_show and package_search: the same redaction applies."""
+    """ckanext-dcat builds on package_show and package_search: the same redaction applies, for
+    an anonymous visitor whoever asks (the DCAT output is the public catalog, tests/dcat/)."""
     def jsonld(case: str, role: str = "citizen") -> Any:
         return web.get(f"/dataset/{world.entries[case]['name']}.jsonld", headers=world.headers(role))
 
     assert "/download/" in jsonld("open").body
     conditional = jsonld("cond_open")
     assert conditional.status_code == 200 and "/download/" not in conditional.body
-    assert "/download/" in jsonld("cond_open", "county").body
+    assert "/download/" not in jsonld("cond_open", "county").body
     hidden = jsonld("not_shared")
     assert hidden.status_code in (403, 404) and world.entries["not_shared"]["title"] not in hidden.body
     catalog = web.get("/catalog.jsonld").body
     assert {case for case, entry in world.entries.items() if entry["id"] in catalog} \
         == {"open", "cond_open", "cond_open_granted"}
+
+
+@pytest.mark.parametrize("role, sees_hidden", [
+    ("anonymous", False), ("citizen", False), ("county", False), ("owner", True),
+    ("authority", True)])
+def test_related_codes_name_only_entries_the_reader_may_see(
+        web: Any, world: World, role: str, sees_hidden: bool) -> None:
+    """A 关联资源代码 names an entry: the code of one the reader may not see is left out of
+    package_show (validated and not), search results and chosen search fields."""
+    sysadmin = {"user": world.users["sysadmin"]["name"]}
+    hidden, public = (world.entries[case]["resource_code"] for case in ("not_shared", "cond_open"))
+    entry = world.entries["open"]["id"]
+    helpers.call_action("package_patch", context=sysadmin, id=entry, related_codes=[hidden, public])
+    try:
+        expected = [hidden, public] if sees_hidden else [public]
+        context = world.context(role)
+        assert helpers.call_action("package_show", context=dict(context), id=entry)[
+            "related_codes"] == expected
+        raw = helpers.call_action("package_show", context=dict(context, validate=False,
+                                                                use_cache=False), id=entry)
+        assert json.loads({e["key"]: e["value"] for e in raw["extras"]}["related_codes"]) == expected
+        found = web.get("/api/3/action/package_search", headers=world.headers(role),
+                        query_string={"fq": f"id:{entry}"}).json["result"]["results"]
+        assert found[0]["related_codes"] == expected
+    finally:
+        helpers.call_action("package_patch", context=sysadmin, id=entry, related_codes=[])

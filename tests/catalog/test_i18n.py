@@ -1,4 +1,4 @@
-"""The Chinese catalog of the extension: the plural rule and CKAN messages it translates."""
+"""The Chinese catalog of the extension: counts and CKAN messages it translates."""
 from __future__ import annotations
 
 import pytest
@@ -14,8 +14,8 @@ def test_counts_read_in_chinese_on_the_search_page(app):
     for title in ("公交线路", "公交站点"):
         factories.Dataset(owner_org=org["id"], title=title)
     page = app.get("/dataset/").get_data(as_text=True)
-    assert "找到2个数据集" in page
-    assert "datasets found" not in page
+    assert "共找到 2 条数据" in page
+    assert "entries found" not in page and "datasets found" not in page
 
 
 @pytest.mark.usefixtures("clean_db", "with_plugins")

@@ -71,6 +71,7 @@ def catalog_graph(entries: list[convert.Entry], page: str | None = None, next_pa
         graph.add((frequency, RDF.type, DCTERMS.Frequency))
         graph.add((uri, DCAT.keyword, Literal(entry.key[1], lang="zh")))
         graph.add((uri, DCAT.landingPage, uri))
+        graph.add((uri, RDF.type, FOAF.Document))  # the dataset's IRI is its page on the source portal
         agent = BNode()
         graph.add((uri, DCTERMS.publisher, agent))
         graph.add((agent, RDF.type, FOAF.Agent))

@@ -33,7 +33,7 @@ def catalog(reset_db) -> Iterator[SimpleNamespace]:
                    {"url": "http://example.com/lines.json", "format": "JSON"}])
     grottoes = create_dataset(
         admin, name="yungang-visitors", title="云冈石窟景区客流量统计", owner_org=culture["id"],
-        notes="云冈石窟景区每日入园人数与高峰时段。", license_id="odc-by",
+        notes="云冈石窟景区每日入园人数与高峰时段。", license_id="datong-open",
         tags=[{"name": "旅游"}, {"name": "文旅"}],
         resources=[{"url": "http://example.com/visitors.xlsx", "format": "XLSX"}])
     air = create_dataset(

@@ -9,6 +9,8 @@ import pytest
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
+from ckanext.datong import clock
+from tests.access.conftest import make_entry
 from tests.sharing.conftest import World, request_fields
 
 ROLES = ("anonymous", "citizen", "county", "other_county", "other_dept", "owner", "owner_admin",
@@ -48,6 +50,12 @@ def requests(world: World) -> Iterator[dict[str, dict[str, Any]]]:
     world.call("authority", "datong_request_check", id=approved["id"], outcome="pass")
     made["approved"] = world.call("owner", "datong_request_review", id=approved["id"],
                                   outcome="approve")
+    make_entry(world.users["sysadmin"], world.orgs["owner"], "大同市公园游客量统计",
+               name="matrix-park", open_type="有条件开放", open_condition="用于科研和公益用途")
+    made["opening"] = world.call(
+        "citizen", "datong_opening_create", package_id="matrix-park", applicant_kind="person",
+        applicant_name="李明", purpose="课程论文", contact_phone="13912345678",
+        end_date=clock.now().date().isoformat(), agreement=True)
     yield made
 
 
@@ -60,9 +68,12 @@ def cases(requests: dict[str, dict[str, Any]], world: World) -> list[tuple[str, 
         ("datong_request_update", {"id": r["draft"]}, REQUESTER),
         ("datong_request_attach", {"id": r["draft"]}, REQUESTER),
         ("datong_request_detach", {"id": r["draft"]}, REQUESTER),
+        ("datong_opening_create", {}, SIGNED_IN),
+        ("datong_opening_update", {"id": r["opening"]}, {"citizen"}),
+        ("datong_request_show", {"id": r["opening"]}, {"citizen", "sysadmin"}),
         ("datong_request_show", {"id": r["draft"]}, SEES_DRAFT),
         ("datong_request_show", {"id": r["checking"]}, SEES_SUBMITTED),
-        ("datong_request_list", {}, GOVERNMENT),
+        ("datong_request_list", {}, SIGNED_IN),
         ("datong_request_list", {"role": "provider"}, GOVERNMENT),
         ("datong_request_list", {"role": "authority"}, AUTHORITY),
         ("datong_request_submit", {"id": r["draft"]}, REQUESTER),

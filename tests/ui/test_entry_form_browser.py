@@ -108,7 +108,7 @@ def test_editor_is_stopped_on_every_inconsistency_then_creates_the_entry(live_se
     assert fields["共享条件"] == "仅用于交通运输行业监管"
     assert fields["开放属性"] == "不予开放"
     assert fields["数据分级"] == "重要"
-    assert fields["发布日期"] == "2024-05-01"
+    assert fields["发布日期"] == "2024年5月1日"  # shown the Chinese way
     assert fields["空间范围"] == "140200 全市"
     assert fields["信息资源代码"].startswith("201003/140200013")
     items = page.locator("table.datong-items tbody tr")

@@ -37,7 +37,8 @@ def test_list_fields_are_the_schemas_multi_valued_fields(catalog):
 
 
 def test_catalog_facets_count_every_value(catalog):
-    result = search(catalog.county, **{"facet.field": list(facets.FACETS) + ["theme"]})
+    result = search(catalog.county, **{"facet.field": list(facets.FACETS)
+                                       + ["theme", "catalog_format", "spatial_scope"]})
     assert names(result) == ALL
     assert counts(result, "industry_domain") == {"交通": 2, "政务": 1, "应急": 1}
     assert counts(result, "organization") == {"dt-jtj": 3, "dt-pcq": 1}
@@ -46,6 +47,8 @@ def test_catalog_facets_count_every_value(catalog):
     assert counts(result, "update_frequency") == {"每月": 1, "每日": 1, "每年": 1, "实时": 1}
     assert counts(result, "catalog_format") == {"电子表格": 1, "数据库": 1, "服务接口": 1, "电子文件": 1}
     assert counts(result, "spatial_scope") == {"140200": 2, "140213": 2}
+    # 区县: the 空间范围 when it is a county, else the county of the providing organization
+    assert counts(result, facets.COUNTY) == {"140213": 2}
     assert counts(result, "data_grade") == {"一般-1": 1, "一般-2": 1, "一般-4": 1, "重要": 1}
     # a multi-valued field counts values, not the JSON list it is stored as
     assert counts(result, "theme") == {"公共服务": 2, "城乡建设": 1}

@@ -10,10 +10,10 @@ from bs4 import BeautifulSoup
 from ckan.lib.base import render_snippet
 from ckan.tests import helpers
 
-from ckanext.datong import pages
+from ckanext.datong.pages import entry as pages
 
-CATALOG_FACETS = ["行业领域", "提供部门", "共享类型", "开放属性", "更新周期", "格式", "空间范围"]
-OTHER_FACETS = ["关键词", "文件格式"]
+CATALOG_FACETS = ["行业领域", "提供部门", "区县", "文件格式", "更新周期", "开放属性"]
+GOVERNMENT_FACETS = ["共享类型", "数据分级"]
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +65,8 @@ def items_table(soup: BeautifulSoup) -> tuple[list[str], list[list[str]]]:
 
 def test_anonymous_search_page_has_the_catalog_facets_but_not_the_grade(client, catalog):
     soup = get(client, "/dataset/")
-    assert facet_titles(soup) == CATALOG_FACETS + OTHER_FACETS
-    assert facet_items(soup, "空间范围") == ["全市", "平城区"]
+    assert facet_titles(soup) == CATALOG_FACETS
+    assert facet_items(soup, "区县") == ["平城区"]
     assert facet_items(soup, "提供部门") == ["大同市交通运输局"]
     assert listed(soup) == {"大同市公交线路", "大同市公交站点"}
     facts = {item.select_one(".dataset-heading a").get_text(strip=True):
@@ -77,13 +77,13 @@ def test_anonymous_search_page_has_the_catalog_facets_but_not_the_grade(client, 
 
 def test_facet_titles_follow_the_language(client, catalog):
     titles = facet_titles(get(client, "/en/dataset/"))
-    assert titles[:3] == ["Industry domain", "Provider", "Sharing type"]
+    assert titles[:3] == ["Industry domain", "Provider", "County or district"]
 
 
 @pytest.mark.parametrize("who", ["county", "sysadmin"])
 def test_government_search_page_has_the_grade_facet(client, catalog, who):
     soup = get(client, "/dataset/", getattr(catalog, who))
-    assert facet_titles(soup) == CATALOG_FACETS + ["数据分级"] + OTHER_FACETS
+    assert facet_titles(soup) == CATALOG_FACETS + GOVERNMENT_FACETS
     assert sorted(facet_items(soup, "数据分级")) == ["一般-1", "一般-2", "一般-4", "重要"]
     filtered = get(client, "/dataset/", getattr(catalog, who), data_grade="重要")
     assert listed(filtered) == {"大同市突发事件应急预案"}
@@ -105,8 +105,8 @@ def test_facet_filters_on_the_search_page(client, catalog):
 
 def test_organization_page_has_the_catalog_facets(client, catalog):
     titles = facet_titles(get(client, "/organization/dt-jtj", catalog.editor))
-    assert titles == CATALOG_FACETS + ["数据分级"] + OTHER_FACETS
-    assert facet_titles(get(client, "/organization/dt-jtj")) == CATALOG_FACETS + OTHER_FACETS
+    assert titles == CATALOG_FACETS + GOVERNMENT_FACETS
+    assert facet_titles(get(client, "/organization/dt-jtj")) == CATALOG_FACETS
 
 
 # --------------------------------------------------------------------------- entry page
@@ -117,7 +117,7 @@ def test_entry_page_shows_the_fields_in_chinese(client, catalog):
     fields = rows(soup)
     assert fields["提供方"] == "大同市交通运输局"
     assert fields["提供方代码"] == catalog.transport["uscc"]
-    assert fields["信息资源分类"] == "201003"
+    assert fields["信息资源分类"] == "201003 主题 › 公共服务 › 003"  # the class path by name
     assert fields["资源属性"] == "主题"
     assert fields["信息资源代码"].startswith("201003/140200013")
     assert fields["行业领域"] == "交通"
@@ -139,7 +139,7 @@ def test_entry_page_shows_the_fields_in_chinese(client, catalog):
     assert lines["主题"] == "公共服务、城乡建设"
     assert lines["共享方式"] == "接口、文件"
     assert lines["数据模态"] == "表格"
-    assert lines["发布日期"] == "2024-03-01"
+    assert lines["发布日期"] == "2024年3月1日"
 
 
 @pytest.mark.parametrize("who", ["anonymous", "citizen"])

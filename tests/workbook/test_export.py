@@ -45,7 +45,7 @@ def everything(org: dict[str, Any], title: str, **fields: Any) -> dict[str, Any]
         open_type="有条件开放", open_condition="签订数据利用协议", update_frequency="每日",
         publish_date="2024-12-31", related_codes=["101001/14020001300001", "201003/14020001300002"],
         spatial_scope="140213", region_item="线路编号", modality=["表格", "接口"],
-        data_volume="12万条", data_grade="一般-3", tag_string="公交,线路,实时", license_id="cc-by",
+        data_volume="12万条", data_grade="一般-3", tag_string="公交,线路,实时", license_id="datong-use",
         items=[{"item_name": "线路编号", "data_type": "C", "length": "20", "item_share_type": "有条件共享",
                 "item_open_type": "不予开放", "personal_info": "false", "sensitive": "true", "item_grade": "一般-3"},
                {"item_name": "乘客人数", "data_type": "I", "length": "8", "item_share_type": "不予共享",
@@ -83,7 +83,7 @@ def test_department_workbook(site):
         "共享条件": "仅限交通管理用途", "共享方式": "接口、库表", "开放属性": "有条件开放", "开放条件": "签订数据利用协议",
         "更新周期": "每日", "发布日期": "2024-12-31", "关联资源代码": "101001/14020001300001、201003/14020001300002",
         "空间范围": "140213", "属地字段": "线路编号", "数据模态": "表格、接口", "数据量": "12万条", "数据分级": "一般-3", "关键词": "公交、实时、线路",
-        "许可协议": "cc-by", "网址名称": full["name"],
+        "许可协议": "datong-use", "网址名称": full["name"],
     }
     assert rows["导出：最少字段"]["信息资源代码"] == plain["resource_code"]
     assert rows["导出：最少字段"]["主题"] is None

@@ -44,7 +44,7 @@ def test_new_entries_with_their_items(site):
     content = wb.build(
         [wb.entry(site.transport, 信息资源名称="新建公交线路", 主题="公共服务、健康保障", 共享方式="接口、文件",
                   数据模态="表格", 关键词="公交、线路", 空间范围="平城区", 发布日期=datetime.datetime(2025, 3, 1),
-                  许可协议="Creative Commons Attribution"),
+                  许可协议="知识共享署名 4.0 国际许可协议（CC BY 4.0）"),
          wb.entry(site.transport, 信息资源名称="新建公交站点", 信息资源分类="101001")],
         [wb.item("新建公交线路", 名称="线路编号", 数据类型="字符型", 长度=12, 含个人信息="是", 分级="一般-1"),
          wb.item("新建公交线路", 名称="线路名称", 敏感="否"),

@@ -6,13 +6,16 @@ from types import ModuleType
 from typing import Any
 
 from ckanext.datong.logic import guard
-from ckanext.datong.logic.action import audit, catalog, listings, sharing, tables, workbook
+from ckanext.datong.logic.action import (
+    audit, catalog, dcat, listings, sharing, tables, views, workbook)
 
 AREAS: dict[ModuleType, tuple[str, ...]] = {
     catalog: ("package_create", "package_update", "package_search", "package_list"),
     workbook: ("datong_catalog_export", "datong_catalog_import", "datong_catalog_import_status"),
     listings: listings.CHAINED,
     tables: tables.CHAINED,
+    views: views.CHAINED,
+    dcat: dcat.CHAINED,
     sharing: sharing.ACTIONS,
     audit: ("datong_audit_list", "datong_audit_verify"),
 }

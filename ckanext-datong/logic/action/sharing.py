@@ -1,4 +1,6 @@
-"""Actions of sharing requests (共享申请), scenarios (应用场景), grants and the inbox.
+"""Actions of sharing requests (共享申请), applications for conditionally open data
+(有条件开放申请, the same requests with kind ``opening``), scenarios (应用场景), grants and the
+inbox.
 
 Every state change goes through ckanext.datong.sharing.workflow.apply; these actions
 validate, check access, call it, commit and return the dictized result.
@@ -14,10 +16,10 @@ import sqlalchemy as sa
 from ckan.logic import validate
 from ckan.types import Context
 
-from ckanext.datong import access, clock, vocabulary
+from ckanext.datong import access, clock, config, vocabulary
 from ckanext.datong.logic import schema
 from ckanext.datong.model import Grant, Notice, Request, RequestItem, Scenario
-from ckanext.datong.sharing import attachments, audit, dictize, scenarios, workflow
+from ckanext.datong.sharing import attachments, audit, dictize, opening, scenarios, workflow
 
 ACTIONS = (
     "datong_request_create", "datong_request_update", "datong_request_show",
@@ -26,6 +28,7 @@ ACTIONS = (
     "datong_request_settle", "datong_scenario_create", "datong_scenario_update",
     "datong_scenario_show", "datong_scenario_list", "datong_grant_list", "datong_grant_revoke",
     "datong_notice_list", "datong_notice_read", "datong_request_attach", "datong_request_detach",
+    "datong_opening_create", "datong_opening_update",
 )
 
 NO_ENTRIES = "请至少选择一个数据目录"
@@ -171,11 +174,111 @@ def datong_request_update(context: Context, data_dict: dict[str, Any]) -> dict[s
     return _done(context, request)
 
 
-def _editable(request_id: str) -> Request:
-    """The request, locked, when it may still be changed (draft or returned)."""
+def _kind(data_dict: dict[str, Any]) -> str:
+    """The kind of the stored request named by `id` (attachments belong to both kinds)."""
+    found = model.Session.get(Request, str(data_dict.get("id") or ""))
+    return found.kind if found is not None else Request.KIND_SHARE
+
+
+def _opening_line(who: access.Viewer, data: dict[str, Any], request_id: Optional[str]
+                  ) -> tuple[str, RequestItem]:
+    """The provider and the one line of an opening request: the entry as the applicant sees
+    it (one they may not see is reported as one that does not exist), conditionally open,
+    not yet downloadable by them, and not already applied for."""
+    try:
+        entry = tk.get_action("package_show")(
+            {"user": who.name, "auth_user_obj": who.user}, {"id": data["package_id"]})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        raise tk.ValidationError({"package_id": [access.NOT_FOUND_MESSAGE]})
+    title = entry.get("title") or entry["name"]
+    refused = opening.refusal(entry)
+    if refused:
+        raise tk.ValidationError({"package_id": [refused]})
+    resource_id = data.get("resource_id") or None
+    resources = [r["id"] for r in entry.get("resources") or []]
+    if resource_id and resource_id not in resources:
+        raise tk.ValidationError({"resource_id": [NO_SUCH_RESOURCE.format(title)]})
+    statuses = access.file_statuses(who, access.Entry.of_dict(entry), [resource_id])
+    if statuses == [access.ALLOWED]:
+        raise tk.ValidationError({"package_id": [opening.ALREADY_ALLOWED.format(title)]})
+    pending = workflow.running_opening(who.user_id, entry["id"], besides=request_id or "")
+    if pending is not None:
+        raise tk.ValidationError({"package_id": [opening.PENDING.format(title, pending.number)]})
+    return entry["owner_org"], RequestItem(position=0, package_id=entry["id"],
+                                           resource_id=resource_id, items=None)
+
+
+def _fill_opening(who: access.Viewer, request: Request, data: dict[str, Any]) -> None:
+    """Set an opening request's fields from validated input; the period starts today."""
+    today = clock.now().date()
+    longest = config.opening_max_days()
+    if data["end_date"] < today:
+        raise tk.ValidationError({"end_date": [opening.PERIOD_PAST]})
+    if (data["end_date"] - today).days + 1 > longest:
+        last = today + datetime.timedelta(days=longest - 1)
+        raise tk.ValidationError({"end_date": [
+            opening.PERIOD_TOO_LONG.format(longest, clock.chinese_date(last))]})
+    problem = opening.applicant_problem(data["applicant_kind"], data.get("applicant_uscc") or "")
+    if problem:
+        raise tk.ValidationError({"applicant_uscc": [problem]})
+    provider, line = _opening_line(who, data, request.id)
+    request.provider_org_id, request.items = provider, [line]
+    company = data["applicant_kind"] == "company"
+    request.applicant = {"kind": data["applicant_kind"], "name": data["applicant_name"],
+                         "uscc": (data.get("applicant_uscc") or "") if company else ""}
+    request.purpose, request.contact_phone = data["purpose"], data["contact_phone"]
+    request.contact_name = data["applicant_name"]
+    request.start_date, request.end_date = today, data["end_date"]
+    request.commitment_at = datetime.datetime.now(datetime.timezone.utc) \
+        if data.get("agreement") else None
+    request.modified = datetime.datetime.now(datetime.timezone.utc)
+
+
+@validate(schema.datong_opening_create_schema)
+def datong_opening_create(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """An application for the files of a conditionally open (有条件开放) entry, by a signed-in
+    citizen or company, as a draft; datong_request_submit sends it to the provider, whose
+    approval (datong_request_review) grants the applicant the download until `end_date`.
+
+    :param package_id: the entry (id or URL name)
+    :param resource_id: one of its files (optional: every file)
+    :param applicant_kind: ``person`` (个人) or ``company`` (企业)
+    :param applicant_name: the person's or the company's name
+    :param applicant_uscc: the company's 统一社会信用代码 (required for ``company``)
+    :param purpose: 使用用途
+    :param end_date: last day of use, YYYY-MM-DD (at most ``ckanext.datong.opening.max_days``
+        days from today)
+    :param contact_phone: mobile number or landline with area code
+    :param agreement: true when the applicant accepts the data-use agreement (数据利用协议)
+    """
+    tk.check_access("datong_opening_create", context, data_dict)
+    who = _viewer(context)
+    request = Request(kind=Request.KIND_OPENING, state=workflow.DRAFT,
+                      requester_user_id=who.user_id)
+    _fill_opening(who, request, data_dict)
+    request.number = workflow.next_number(Request.KIND_OPENING)
+    model.Session.add(request)
+    model.Session.flush()
+    audit.append(action="request.created", object_type="request", object_id=request.id,
+                 actor=who.user, provider_org_id=request.provider_org_id,
+                 detail={"number": request.number})
+    return _done(context, request)
+
+
+@validate(schema.datong_opening_update_schema)
+def datong_opening_update(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Change a draft or returned opening request (every field of datong_opening_create)."""
+    tk.check_access("datong_opening_update", context, data_dict)
+    request = _editable(data_dict["id"], Request.KIND_OPENING)
+    _fill_opening(_viewer(context), request, data_dict)
+    return _done(context, request)
+
+
+def _editable(request_id: str, kind: str = Request.KIND_SHARE) -> Request:
+    """The request of `kind`, locked, when it may still be changed (draft or returned)."""
     request = workflow.locked(request_id)
-    if request is None:
-        raise tk.ObjectNotFound("未找到该共享申请")
+    if request is None or request.kind != kind:
+        raise tk.ObjectNotFound(f"未找到该{workflow.KIND_LABELS[kind]}")
     if request.state not in (workflow.DRAFT, workflow.RETURNED):
         raise tk.ValidationError({"state": [
             f"该申请当前为“{workflow.STATE_LABELS[request.state]}”，不能修改"]})
@@ -190,7 +293,7 @@ def datong_request_attach(context: Context, data_dict: dict[str, Any]) -> dict[s
         ``ckanext.datong.sharing.attachment_max_mb``
     """
     tk.check_access("datong_request_attach", context, data_dict)
-    request = _editable(str(data_dict.get("id") or ""))
+    request = _editable(str(data_dict.get("id") or ""), _kind(data_dict))
     upload = data_dict.get("upload")
     if not hasattr(upload, "read") and not hasattr(upload, "stream"):
         raise tk.ValidationError({"upload": ["请选择要上传的附件（multipart/form-data 的 upload 字段）"]})
@@ -206,7 +309,7 @@ def datong_request_detach(context: Context, data_dict: dict[str, Any]) -> dict[s
     :param attachment_id: the attachment's id
     """
     tk.check_access("datong_request_detach", context, data_dict)
-    request = _editable(str(data_dict.get("id") or ""))
+    request = _editable(str(data_dict.get("id") or ""), _kind(data_dict))
     attachments.remove(request, str(data_dict.get("attachment_id") or ""))
     return _done(context, request)
 
@@ -226,8 +329,9 @@ def datong_request_show(context: Context, data_dict: dict[str, Any]) -> dict[str
 def datong_request_list(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
     """Requests the user may see, newest first.
 
-    :param role: ``mine`` (my organizations' requests, the default), ``provider`` (requests
-        for my departments' data: the inbox) or ``authority`` (every submitted request)
+    :param role: ``mine`` (my organizations' requests and my own applications, the default),
+        ``provider`` (requests for my departments' data: the inbox) or ``authority`` (every
+        submitted request)
     :param state: only this state; :param overdue: only overdue requests
     :param limit: (default 50, at most 500) / :param offset:
     """
@@ -236,7 +340,8 @@ def datong_request_list(context: Context, data_dict: dict[str, Any]) -> dict[str
     role = data_dict.get("role") or "mine"
     query = model.Session.query(Request)
     if role == "mine":
-        query = query.filter(Request.requester_org_id.in_(list(who.org_ids)))
+        query = query.filter(sa.or_(Request.requester_org_id.in_(list(who.org_ids)),
+                                    Request.requester_user_id == who.user_id))
     elif role == "provider":
         query = query.filter(Request.provider_org_id.in_(list(who.org_ids)),
                              Request.submitted.isnot(None))

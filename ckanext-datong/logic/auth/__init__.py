@@ -32,6 +32,8 @@ from ckanext.datong.logic.auth.sharing import (
     datong_grant_revoke,
     datong_notice_list,
     datong_notice_read,
+    datong_opening_create,
+    datong_opening_update,
 )
 from ckanext.datong.logic.auth.workbook import (
     datong_catalog_export,
@@ -73,4 +75,6 @@ __all__: list[str] = [
     "datong_grant_revoke",
     "datong_notice_list",
     "datong_notice_read",
+    "datong_opening_create",
+    "datong_opening_update",
 ]

@@ -15,6 +15,7 @@ from ckanext.datong.model import Grant, Request
 from ckanext.datong.sharing import workflow
 
 SIGN_IN = "请先登录"
+SIGN_IN_TO_APPLY = "请先登录后再申请开放数据"
 GOVERNMENT_ONLY = "只有政务部门（县区、市直部门）的工作人员可以提交共享申请"
 NOT_FOUND = "未找到该共享申请"
 AUTHORITY_ONLY = "只有数据主管部门可以执行此操作"
@@ -50,6 +51,13 @@ def datong_request_update(context: Context, data_dict: dict[str, Any]) -> AuthRe
 
 datong_request_attach = datong_request_update
 datong_request_detach = datong_request_update
+datong_opening_update = datong_request_update
+
+
+@tk.auth_allow_anonymous_access
+def datong_opening_create(context: Context, data_dict: dict[str, Any]) -> AuthResult:
+    """Any signed-in user: citizens and companies apply for conditionally open data."""
+    return OK if access.viewer_from_context(context).user is not None else _no(SIGN_IN_TO_APPLY)
 
 
 @tk.auth_allow_anonymous_access
@@ -60,10 +68,14 @@ def datong_request_show(context: Context, data_dict: dict[str, Any]) -> AuthResu
 
 @tk.auth_allow_anonymous_access
 def datong_request_list(context: Context, data_dict: dict[str, Any]) -> AuthResult:
-    """Government users see their own and their inbox; the authority every request."""
+    """Signed-in users see their own requests; government users their inbox; the authority
+    every request."""
     who = access.viewer_from_context(context)
-    if data_dict.get("role") == "authority":
+    role = data_dict.get("role") or "mine"
+    if role == "authority":
         return OK if who.authority or who.sysadmin else _no(AUTHORITY_ONLY)
+    if role == "mine":
+        return OK if who.user is not None else _no(SIGN_IN)
     return OK if who.government else _no(GOVERNMENT_ONLY)
 
 

@@ -60,15 +60,31 @@ def _term_text(vocab: str, value: str) -> str:
     return value if label == value else f"{value} {label}"
 
 
+def class_path(code: str) -> str:
+    """A 信息资源分类 code with its path: 201003 主题 › 公共服务 › 003 (类, 项 by name where
+    the class names its items, 目 and 细目 by number)."""
+    attribute = vocabulary.class_attribute(code[:1])
+    if attribute is None:
+        return code
+    item = vocabulary.class_item_label(code[:1], code[1:3]) or code[1:3]
+    parts = [attribute, item, code[3:6], code[6:]]
+    return f"{code} " + " › ".join(part for part in parts if part)
+
+
 def datong_display_value(field: dict[str, Any], data: dict[str, Any]) -> str | None:
     """The value of schema `field` in `data` as text for a reader; None when absent or empty
-    (the field is then left out, e.g. a grade hidden from the viewer)."""
+    (the field is then left out, e.g. a grade hidden from the viewer). Dates are written the
+    Chinese way (h.render_datetime)."""
     value = data.get(field["field_name"])
     if _empty(value) or "repeating_subfields" in field:
         return None
     if field["field_name"] == "owner_org":
         organization = data.get("organization") or {}
         return organization.get("title") or organization.get("name") or str(value)
+    if field["field_name"] == "resource_class":
+        return class_path(str(value))
+    if field.get("preset") == "date":
+        return tk.h.render_datetime(value) or str(value)
     values = value if isinstance(value, list) else [value]
     if "vocabulary" in field:
         shown = [_term_text(field["vocabulary"], str(v)) for v in values]
