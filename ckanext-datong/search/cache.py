@@ -14,20 +14,27 @@ import json
 import logging
 from typing import Any, Callable
 
+import ckan.plugins.toolkit as tk
 from ckan.lib.redis import connect_to_redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-_GENERATION = "ckanext-datong:search:generation"
-_ENTRY = "ckanext-datong:search:{generation}:{digest}"
+_GENERATION = "ckanext-datong:{site}:search:generation"
+_ENTRY = "ckanext-datong:{site}:search:{generation}:{digest}"
 _TTL_SECONDS = 600
+
+
+def _site() -> str:
+    """The portal's ckan.site_id: portals (or test workers) sharing a Redis database keep
+    their caches apart."""
+    return str(tk.config.get("ckan.site_id") or "default")
 
 
 def bump_generation() -> None:
     """Invalidate every cached entry (called after an index write commits)."""
     try:
-        connect_to_redis().incr(_GENERATION)
+        connect_to_redis().incr(_GENERATION.format(site=_site()))
     except RedisError as error:
         log.warning("search cache generation not bumped: %s", error)
 
@@ -38,7 +45,9 @@ def cached(key: Any, compute: Callable[[], Any]) -> Any:
     digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
     try:
         redis = connect_to_redis()
-        entry = _ENTRY.format(generation=int(redis.get(_GENERATION) or 0), digest=digest)
+        site = _site()
+        generation = int(redis.get(_GENERATION.format(site=site)) or 0)
+        entry = _ENTRY.format(site=site, generation=generation, digest=digest)
         hit = redis.get(entry)
         if hit is not None:
             return json.loads(hit)
