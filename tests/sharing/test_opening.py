@@ -239,6 +239,7 @@ def test_the_form_refuses_in_chinese_and_then_submits(fresh: World, park, app):
     for label in ("申请人类型", "申请人名称", "统一社会信用代码", "联系电话", "使用用途",
                   "使用期限截止日期", "大同市公共数据利用协议"):
         assert label in form
+    assert 'maxlength="18"' in form and 'autocomplete="tel"' in form
     fields = {"applicant_kind": "company", "applicant_name": "大同某某科技有限公司",
               "purpose": "开发公园客流导览应用", "contact_phone": "0352-1234567",
               "end_date": clock.now().date().isoformat(), "agreement": "true"}
