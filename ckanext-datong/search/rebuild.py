@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import signal
 import time
 from typing import Callable, Sequence
 
@@ -55,7 +56,10 @@ def _index_chunk(package_ids: Sequence[str]) -> tuple[int, list[str]]:
 
 
 def _start_worker() -> None:
-    """In a forked worker: never reuse the parent's database connections."""
+    """In a forked worker: never reuse the parent's database connections, and die on SIGTERM
+    whatever handler the parent had installed (a test runner's, say): a worker the pool
+    terminates must not live on holding the task queue's lock."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     model.Session.remove()
     model.meta.engine.dispose(close=False)
 
@@ -86,6 +90,8 @@ def rebuild(workers: int = 2, batch_size: int = 500,
                 indexed, failed = indexed + count, failed + errors
                 echo(f"  [{done}/{len(chunks)}] {indexed} indexed "
                      f"({indexed / (time.monotonic() - started):.0f}/s)")
+            pool.close()  # workers leave on their own; terminating them is for failures only
+            pool.join()
     else:
         for done, chunk in enumerate(chunks, 1):
             count, errors = _index_chunk(chunk)
