@@ -45,7 +45,7 @@ SORT_FIELDS = {"views_total": "views_total", "views_recent": "views_recent",
                "resources_accessed_total": "downloads_total",
                "resources_accessed_recent": "downloads_recent"}
 """CKAN's integer index fields (schema.xml) and the counts they hold."""
-_ROBOTS = re.compile(r"bot|crawl|spider|slurp|curl/|wget/|python-requests", re.I)
+_ROBOTS = re.compile(r"bot|crawl|spider|slurp", re.I)
 _BATCH = 200
 
 
@@ -57,7 +57,8 @@ def visitor_key(address: str, agent: str, user_id: str) -> str:
 
 
 def is_robot(agent: str) -> bool:
-    """Whether a User-Agent names a crawler or a bare HTTP tool (not counted)."""
+    """Whether a User-Agent names a crawler, or is missing (not counted); API clients such as
+    curl or python-requests are people's downloads and count."""
     return not agent or bool(_ROBOTS.search(agent))
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 from ckanext.datong import access, licences, vocabulary
 from ckanext.datong import config as datong_config
+from ckanext.datong.search import cache
 
 DOMAIN_FIELD = "industry_domain"
 # Organization kinds (vocabulary org_kinds) listed as 区县; every other kind (市直部门, the data
@@ -113,11 +114,19 @@ def organization_groups(counts: dict[str, int]) -> dict[str, list[dict[str, Any]
 
 def file_counts(owner_org: Optional[str] = None) -> dict[str, int]:
     """Files (resources) of the entries the visitor may see, and how many of them are
-    DataStore tables answering the API; of one organization's entries when `owner_org`."""
+    DataStore tables answering the API; of one organization's entries when `owner_org`.
+    Counted once per index generation for each kind of visitor (a scan of every file: about
+    0.15 s at 50,000 entries), as the search's own counts are; a file change reindexes its entry."""
+    who = access.current_viewer()
+    kind = [who.sysadmin, sorted(access.user_labels(who.user))]
+    return cache.cached(["file_counts", owner_org, kind], lambda: _file_counts(who, owner_org))
+
+
+def _file_counts(who: access.Viewer, owner_org: Optional[str]) -> dict[str, int]:
     package, resource = model.package_table, model.resource_table
     conditions = [package.c.type == "dataset", package.c.state == model.State.ACTIVE,
                   resource.c.state == model.State.ACTIVE]
-    seen = access.seen_entries(access.current_viewer())
+    seen = access.seen_entries(who)
     if seen is not None:
         conditions.append(seen)
     if owner_org:
