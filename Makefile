@@ -42,7 +42,7 @@ venv:
 browser:
 	config/setup.sh browser
 
+# Written once, with a new secret key; never overwritten: when the template is newer, the
+# settings that differ are listed and your file is kept (config/setup.sh ini).
 $(DEV_INI): config/development.ini.tmpl
-	@echo "==> writing $(DEV_INI) with a new secret key"
-	@secret=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))') && \
-	  sed "s|@SECRET_KEY@|$$secret|" $< > $@
+	@config/setup.sh ini $< $@

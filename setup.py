@@ -14,6 +14,8 @@ setup(
         "ckanext.datong.pages",
         "ckanext.datong.search",
         "ckanext.datong.sharing",
+        "ckanext.datong.dashboards",
+        "ckanext.datong.registration",
         "ckanext.datong.cli",
         "ckanext.datong.logic",
         "ckanext.datong.logic.action",
@@ -43,6 +45,7 @@ setup(
         "luqum==1.0.0",
         "openpyxl==3.1.5",
         "pypinyin==0.55.0",
+        "reportlab==5.1.0",
         "rjieba==0.2.2",
         "segno==1.6.6",
         "snowballstemmer==3.1.1",
@@ -58,6 +61,7 @@ setup(
         "beautifulsoup4==4.12.3",
             "playwright==1.65.2",
             "pyshacl==0.40.1",
+            "pypdf==7.1.0",
         ],
     },
     include_package_data=False,
@@ -72,7 +76,7 @@ setup(
             "migration/datong/versions/*.py",
         ],
         "ckanext.datong.schemas": ["*.yaml", "*.json"],
-        "ckanext.datong.harvesters": ["templates/**/*"],
+        "ckanext.datong.harvesters": ["templates/**/*", "overrides/**/*"],
     },
     entry_points={
         "ckan.plugins": [

@@ -55,6 +55,28 @@ def check_holidays() -> None:
         raise CkanConfigurationException("；".join(problems))
 
 
+def check_catalog() -> None:
+    """Stop start-up with one clear line, naming the key, when the 信息资源代码 pattern or
+    the vocabulary file is unusable (else the first entry written would fail)."""
+    from ckanext.datong import vocabulary
+
+    problems = []
+    pattern = tk.config.get("ckanext.datong.catalog.code_pattern") or ""
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        problems.append(f"ckanext.datong.catalog.code_pattern“{pattern}”不是有效的正则表达式：{error}")
+    else:
+        if not pattern.strip():
+            problems.append("ckanext.datong.catalog.code_pattern 为空")
+    source = vocabulary_source()
+    found = vocabulary.problems(source)
+    if found:
+        problems.append(f"ckanext.datong.catalog.vocabularies：词表文件 {source} {'；'.join(found)}")
+    if problems:
+        raise CkanConfigurationException("；".join(problems))
+
+
 def catalog_code_pattern() -> re.Pattern[str]:
     """The pattern every 信息资源代码 must match."""
     return re.compile(tk.config.get("ckanext.datong.catalog.code_pattern"))
@@ -114,6 +136,11 @@ def sharing_review_days(published: bool) -> int:
     """Working days for the provider's review: data already published, or to be published first."""
     key = "review_days" if published else "review_days_unpublished"
     return tk.asint(tk.config.get(f"ckanext.datong.sharing.{key}"))
+
+
+def registration_notice_days() -> int:
+    """Working days of a registration's public notice (公示), the objection period."""
+    return tk.asint(tk.config.get("ckanext.datong.registration.notice_days"))
 
 
 def opening_review_days() -> int:

@@ -1,5 +1,5 @@
-"""Demo catalog: organizations, users, catalog entries and application scenarios (依场景授权)
-from config/demo/*.yaml.
+"""Demo catalog: organizations, users, catalog entries, application scenarios (依场景授权) and
+use cases (典型案例) from config/demo/*.yaml.
 
 `load` creates what is missing and patches only what differs from the YAML, so a second
 run changes nothing. It goes through CKAN's actions as the site user, the way any other
@@ -23,6 +23,7 @@ import os
 import re
 from typing import Any, Callable, Iterable
 
+import sqlalchemy as sa
 import yaml
 from werkzeug.datastructures import FileStorage
 
@@ -30,6 +31,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.datong import codes, licences, loader, schema_fields, uscc, vocabulary
+from ckanext.datong.model import Registration
 from ckanext.datong.schema_fields import ITEMS
 
 Echo = Callable[[str], None]
@@ -97,12 +99,15 @@ class Summary:
     users: Counts = dataclasses.field(default_factory=Counts)
     datasets: Counts = dataclasses.field(default_factory=Counts)
     scenarios: Counts = dataclasses.field(default_factory=Counts)
+    use_cases: Counts = dataclasses.field(default_factory=Counts)
+    registrations: Counts = dataclasses.field(default_factory=Counts)
     logins: list[Login] = dataclasses.field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return any(c.created or c.updated
-                   for c in (self.organizations, self.users, self.datasets, self.scenarios))
+                   for c in (self.organizations, self.users, self.datasets, self.scenarios,
+                             self.use_cases, self.registrations))
 
     def line(self) -> str:
         """One line, e.g. `demo data: 48 organizations (48 created, 0 updated, 0 unchanged), …`."""
@@ -113,6 +118,8 @@ class Summary:
                 ("users", self.users),
                 ("datasets", self.datasets),
                 ("scenarios", self.scenarios),
+                ("use cases", self.use_cases),
+                ("registrations", self.registrations),
             )
         )
         return "demo data: " + ", ".join(parts)
@@ -384,6 +391,8 @@ def load(echo: Echo, directory: str | None = None) -> Summary:
     summary.users, summary.logins = load_users(context, users, echo)
     summary.datasets = load_datasets(context, datasets, echo)
     summary.scenarios = load_scenarios(context, read_yaml(directory, "scenarios.yaml"), echo)
+    summary.use_cases = load_use_cases(context, read_yaml(directory, "use_cases.yaml"), echo)
+    summary.registrations = load_registrations(read_yaml(directory, "registrations.yaml"), echo)
     echo("demo logins (演示账号，仅供演示):")
     for line in summary.logins_table().splitlines():
         echo("  " + line)
@@ -525,6 +534,73 @@ def load_scenarios(context: Callable[[], dict], scenarios: list[dict], echo: Ech
         counts.add(outcome)
         echo(f"scenario {scenario['name']} ({outcome})")
     return counts
+
+
+def load_use_cases(context: Callable[[], dict], use_cases: list[dict], echo: Echo) -> Counts:
+    """Create each use case (典型案例), or update the one of the same title when it differs."""
+    counts = Counts()
+    existing = {c["title"]: c for c in tk.get_action("datong_use_case_list")(context(), {})}
+    for case in use_cases:
+        where = f"use case {case['title']}"
+        wanted = {
+            "title": case["title"], "summary": case["summary"], "domain": case["domain"],
+            "organization_id": _call("organization_show", context, where, id=case["organization"],
+                                     include_users=False, include_datasets=False)["id"]
+            if case.get("organization") else None,
+            "package_ids": [_call("package_show", context, where, id=name)["id"]
+                            for name in case.get("entries") or []],
+            "link_url": case.get("link_url") or "", "published": case.get("published")}
+        stored = existing.get(case["title"])
+        if stored is None:
+            _call("datong_use_case_create", context, where, **wanted)
+            outcome = "created"
+        elif _use_case_differs(stored, wanted):
+            _call("datong_use_case_update", context, where, id=stored["id"], **wanted)
+            outcome = "updated"
+        else:
+            outcome = "unchanged"
+        counts.add(outcome)
+        echo(f"use case {case['title']} ({outcome})")
+    return counts
+
+
+def load_registrations(registrations: list[dict], echo: Echo) -> Counts:
+    """Take each demo registration through the workflow as its applicant and reviewer, up to
+    公示 or 赋码, unless a registration of that name already exists (then it is left as it is:
+    the registry is append-only)."""
+    counts = Counts()
+    for wanted in registrations:
+        where = f"registration {wanted['name']}"
+        present = model.Session.query(Registration.id).filter(
+            Registration.content["name"].astext == wanted["name"]).first()
+        if present:
+            counts.add("unchanged")
+            echo(f"{where} (unchanged)")
+            continue
+        applicant = lambda: {"user": wanted["applicant"]}  # noqa: E731
+        reviewer = lambda: {"user": wanted["reviewer"]}  # noqa: E731
+        content = {key: value for key, value in wanted.items()
+                   if key not in ("package", "applicant", "reviewer", "until")}
+        record = _call("datong_registration_create", applicant, where,
+                       package_id=wanted["package"], **content)
+        _call("datong_registration_accept", reviewer, where, id=record["id"], outcome="accept")
+        _call("datong_registration_review", reviewer, where, id=record["id"], outcome="pass")
+        if wanted["until"] == "issued":
+            # the demo does not wait for the objection period: its last day becomes yesterday
+            model.Session.execute(sa.text(
+                "UPDATE datong_registration SET notice_until = current_date - 1 WHERE id = :id"),
+                {"id": record["id"]})
+            model.Session.commit()
+            _call("datong_registration_issue", reviewer, where, id=record["id"])
+        counts.add("created")
+        echo(f"{where} (created)")
+    return counts
+
+
+def _use_case_differs(stored: dict, wanted: dict) -> bool:
+    return ([e["id"] for e in stored["entries"]] != wanted["package_ids"]
+            or (stored["organization"] or {}).get("id") != wanted["organization_id"]
+            or any(stored[key] != wanted[key] for key in ("summary", "domain", "link_url", "published")))
 
 
 def _scenario_differs(stored: dict, wanted: dict) -> bool:

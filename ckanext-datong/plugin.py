@@ -43,6 +43,7 @@ class DatongPlugin(p.SingletonPlugin, DefaultTranslation):
         datong_config.check_database()
         datong_config.check_plugins()
         datong_config.check_holidays()
+        datong_config.check_catalog()
         licences.use_portal_list(config)
         notify.install()
         if datong_config.search_backend() == "postgres":

@@ -3,13 +3,17 @@
 CKAN's munge_filename drops every non-Latin character, so 公交线路.csv would be stored and
 offered for download as ".csv". This uploader keeps the name readable: it only strips the
 path, characters that are unsafe in file names or URLs, and trims the length; and the
-download URL shown for an uploaded file is rebuilt from that stored name.
+download URL shown for an uploaded file is rebuilt from that stored name. Every write of an
+uploaded resource (package_update/patch, resource_update/patch, the workbook) passes through
+the uploader, which stores the real name even when given the percent-encoded URL package_show
+returns.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import unquote
 
 from werkzeug.datastructures import FileStorage
 
@@ -33,6 +37,12 @@ def safe_filename(filename: str) -> str:
     return stem + extension
 
 
+def stored_name(url: str) -> str:
+    """The file name to store for an uploaded resource's URL, bare or as package_show gives it
+    (…/download/%E5%90%8D%E5%86%8C.csv): its last segment, percent-decoded and made safe."""
+    return safe_filename(unquote(url.rsplit("/", 1)[-1]))
+
+
 class ResourceUpload(uploader.ResourceUpload):
     """CKAN's resource uploader, with a file name that keeps Chinese characters."""
 
@@ -43,6 +53,8 @@ class ResourceUpload(uploader.ResourceUpload):
         if original and getattr(self, "filename", None):
             self.filename = safe_filename(original)
             resource["url"] = self.filename
+        elif resource.get("url_type") == "upload" and resource.get("url"):
+            resource["url"] = stored_name(resource["url"])
 
 
 def show_download_url(resource: dict[str, Any]) -> None:
@@ -59,6 +71,6 @@ def show_download_url(resource: dict[str, Any]) -> None:
         return
     resource["url"] = h.url_for(
         f"{package.type or 'dataset'}_resource.download", id=resource["package_id"],
-        resource_id=resource["id"], filename=safe_filename(stored.url.rsplit("/", 1)[-1]),
+        resource_id=resource["id"], filename=stored_name(stored.url),
         qualified=True,
     )

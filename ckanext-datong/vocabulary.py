@@ -13,6 +13,10 @@ import yaml
 from ckanext.datong import config as datong_config
 
 ORDERED = ("grades", "share_types", "open_types")  # lists whose order carries meaning
+NAMES = ("classes", "themes", "industry_domains", "catalog_formats", "grades", "share_types",
+         "share_methods", "open_types", "update_frequencies", "modalities", "data_types",
+         "regions", "org_kinds")
+"""The vocabularies the schemas, rules and workbook read: every file must have them."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,14 +38,54 @@ def _raw() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=4)
 def _load(source: str) -> dict[str, Any]:
+    """The vocabulary file `source`, parsed (once)."""
+    return yaml.safe_load(_text(source))
+
+
+def _text(source: str) -> str:
     """The vocabulary file `source`: a path, or `package:file` inside an installed package."""
     package, _, name = source.partition(":")
     if name and not os.path.isabs(source):
-        text = (importlib.resources.files(package) / name).read_text(encoding="utf-8")
-    else:
-        with open(source, encoding="utf-8") as stream:
-            text = stream.read()
-    return yaml.safe_load(text)
+        return (importlib.resources.files(package) / name).read_text(encoding="utf-8")
+    with open(source, encoding="utf-8") as stream:
+        return stream.read()
+
+
+def problems(source: str) -> list[str]:
+    """What makes the vocabulary file `source` unusable, in Chinese; [] when it is fine."""
+    try:
+        data = yaml.safe_load(_text(source))
+    except (OSError, UnicodeDecodeError, ImportError) as error:
+        return [f"无法读取：{error}"]
+    except yaml.YAMLError as error:
+        return [f"不是有效的 YAML：{' '.join(str(error).split())}"]
+    if not isinstance(data, dict):
+        return ["应以词表名为键，每个词表一个列表（见 schemas/vocabularies.yaml）"]
+    found = []
+    for name in NAMES:
+        entries = data.get(name)
+        if name not in data:
+            found.append(f"缺少词表 {name}")
+        elif not isinstance(entries, list) or not entries:
+            found.append(f"词表 {name} 应为非空列表")
+        else:
+            found += _entry_problems(name, entries)
+    return found
+
+
+def _entry_problems(name: str, entries: list[Any]) -> list[str]:
+    keys = ("code", "value") if name == "classes" else ("value",)
+    found, seen = [], set()
+    for number, entry in enumerate(entries, 1):
+        missing = [key for key in keys if not isinstance(entry, dict) or entry.get(key) in (None, "")]
+        if missing:
+            found.append(f"词表 {name} 的第{number}项缺少 {'、'.join(missing)}")
+            continue
+        value = str(entry["value"])
+        if value in seen:
+            found.append(f"词表 {name} 的值“{value}”重复")
+        seen.add(value)
+    return found
 
 
 def terms(name: str) -> tuple[Term, ...]:

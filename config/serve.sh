@@ -12,7 +12,11 @@
 #                   300): escalates overdue sharing requests, audits expired grants
 #   popularity      `ckan datong popularity update` every POPULARITY_INTERVAL seconds (default
 #                   600): sums counted page views and downloads, reindexes changed entries
-# then serves CKAN (its output on the terminal). Ctrl-C, or the server ending, stops them all.
+# each kept running by config/supervise.sh: one that dies is started again after a pause (1 s,
+# doubling up to RESTART_DELAY_MAX, default 60 s), and why it ended (exit status or signal) is
+# said on the terminal and in its log; after RESTART_LIMIT (default 10) quick failures in a row
+# it is left stopped, saying so. Logs go to SERVE_LOG_DIR (default var/log).
+# Then serves CKAN (its output on the terminal). Ctrl-C, or the server ending, stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,15 +27,15 @@ interval=${HARVEST_RUN_INTERVAL:-60}
 tick_interval=${SHARING_TICK_INTERVAL:-300}
 popularity_interval=${POPULARITY_INTERVAL:-600}
 ckan=.venv/bin/ckan
-logs=var/log
+logs=${SERVE_LOG_DIR:-var/log}
 mkdir -p "$logs"
 
 pids=()
-background() {  # name command...
+background() {  # name command...: supervised, in its own process group
   local name=$1; shift
-  setsid "$@" >>"$logs/$name.log" 2>&1 &
+  setsid config/supervise.sh "$name" "$logs/$name.log" "$@" &
   pids+=("$!")
-  printf '==> %-15s pid %-7s log %s\n' "$name" "$!" "$logs/$name.log"
+  printf '==> %-15s supervised by pid %-7s log %s\n' "$name" "$!" "$logs/$name.log"
 }
 
 stop() {

@@ -5,6 +5,9 @@
 #   config/setup.sh browser           install Debian's chromium (and a Chinese font) for the browser tests
 #   config/setup.sh database INI      create roles and databases named in INI, migrate them,
 #                                     build the script translations
+#   config/setup.sh ini TEMPLATE INI  write INI from TEMPLATE with a new secret key; an existing
+#                                     INI is never overwritten: when TEMPLATE is newer, the
+#                                     settings that differ are listed and INI is kept
 # Every step says what it does; a failing step says which one and why, and exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,51 +98,133 @@ browser() {
   step "chromium: $(chromium --version 2>/dev/null | head -1)"
 }
 
-# Print "user password database" for a database URL key of the [app:main] section of INI.
+# The user, password and database of the database URL `key` of INI, one a line, read as CKAN
+# reads them: the ini through CKAN's own loader (%% for %, %(here)s), the URL by SQLAlchemy's
+# make_url (user and password percent-decoded; no password: an empty line). An unusable URL
+# stops with the reason.
 db_parts() { .venv/bin/python - "$1" "$2" <<'PY'
-import configparser, sys
-from urllib.parse import urlsplit, unquote
-parser = configparser.ConfigParser(interpolation=None)
-parser.read(sys.argv[1])
-url = urlsplit(parser["app:main"][sys.argv[2]])
-print(unquote(url.username or ""), unquote(url.password or ""), url.path.lstrip("/"))
+import sys
+from ckan.cli import CKANConfigLoader
+from sqlalchemy.engine import make_url
+ini, key = sys.argv[1:]
+try:
+    value = CKANConfigLoader(ini).get_config().get(key) or ""
+    url = make_url(value)
+except Exception as error:
+    sys.exit(f"{key} in {ini} cannot be read: {error}")
+if key == "sqlalchemy.url" and "%" in value:
+    sys.exit(f"{key} in {ini} holds a percent-encoded character: CKAN's migrations (alembic) cannot "
+             "use such a URL, so give this role a password without % or @")
+parts = [url.username or "", url.password or "", url.database or ""]
+if not parts[0] or not parts[2]:
+    sys.exit(f"{key} in {ini} must name a user and a database: {url.render_as_string(hide_password=True)}")
+if any("\n" in part for part in parts):
+    sys.exit(f"{key} in {ini}: a line break in a user, password or database name is not supported")
+print("\n".join(parts))
 PY
 }
 
-psql_admin() { as_postgres psql -v ON_ERROR_STOP=1 -qtA "$@"; }
+# psql as the superuser; statements come on stdin, where :'var' and :"var" quote the values
+# given with -v var=... as a literal and an identifier (any quote, $ or space is safe).
+psql_admin() { as_postgres psql -X -v ON_ERROR_STOP=1 -qtA "$@"; }
 
-ensure_role() {  # name password
-  if [ -z "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$1'")" ]; then
+# Run a step's command with its output held back: on success its stdout is passed on (to a
+# pipe or a redirection), on failure everything it printed (stdout and stderr) is shown.
+quiet() {
+  local out err status=0
+  out=$(mktemp) err=$(mktemp)
+  "$@" >"$out" 2>"$err" || status=$?
+  if [ "$status" -eq 0 ]; then cat "$out"; else cat "$out" "$err" >&2; fi
+  rm -f "$out" "$err"
+  return "$status"
+}
+
+ensure_role() {  # name password (empty: a role without a password)
+  if [ -z "$(psql_admin -v name="$1" <<<"SELECT 1 FROM pg_roles WHERE rolname = :'name'")" ]; then
     step "creating PostgreSQL role $1"
-    psql_admin -c "CREATE ROLE \"$1\" LOGIN PASSWORD '$2'" || fail "could not create role $1"
+    if [ -n "$2" ]; then
+      psql_admin -v name="$1" -v password="$2" <<<"CREATE ROLE :\"name\" LOGIN PASSWORD :'password'"
+    else
+      psql_admin -v name="$1" <<<"CREATE ROLE :\"name\" LOGIN"
+    fi || fail "could not create role $1"
   fi
 }
 
 ensure_database() {  # name owner
-  if [ -z "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$1'")" ]; then
+  if [ -z "$(psql_admin -v name="$1" <<<"SELECT 1 FROM pg_database WHERE datname = :'name'")" ]; then
     step "creating database $1 (owner $2, UTF-8)"
-    psql_admin -c "CREATE DATABASE \"$1\" OWNER \"$2\" ENCODING 'UTF8' TEMPLATE template0" \
+    psql_admin -v name="$1" -v owner="$2" \
+      <<<"CREATE DATABASE :\"name\" OWNER :\"owner\" ENCODING 'UTF8' TEMPLATE template0" \
       || fail "could not create database $1"
   fi
 }
 
 database() {
-  local ini=$1 user password name ro_user ro_password ds_name
+  local ini=$1 parts user password name ro_user ro_password ds_name
   [ -f "$ini" ] || fail "configuration file $ini does not exist"
-  read -r user password name <<<"$(db_parts "$ini" sqlalchemy.url)"
-  read -r _ _ ds_name <<<"$(db_parts "$ini" ckan.datastore.write_url)"
-  read -r ro_user ro_password _ <<<"$(db_parts "$ini" ckan.datastore.read_url)"
+  parts=$(db_parts "$ini" sqlalchemy.url) || fail "the database URLs of $ini cannot be used"
+  { IFS= read -r user; IFS= read -r password; IFS= read -r name; } <<<"$parts"
+  parts=$(db_parts "$ini" ckan.datastore.write_url) || fail "the database URLs of $ini cannot be used"
+  { IFS= read -r _; IFS= read -r _; IFS= read -r ds_name; } <<<"$parts"
+  parts=$(db_parts "$ini" ckan.datastore.read_url) || fail "the database URLs of $ini cannot be used"
+  { IFS= read -r ro_user; IFS= read -r ro_password; } <<<"$parts"
   ensure_role "$user" "$password"
   ensure_role "$ro_user" "$ro_password"
   ensure_database "$name" "$user"
   ensure_database "$ds_name" "$user"
   step "migrating $name (CKAN core and every enabled plugin)"
-  .venv/bin/ckan -c "$ini" db init >/dev/null || fail "ckan db init failed for $name"
+  quiet .venv/bin/ckan -c "$ini" db init >/dev/null || fail "ckan db init failed for $name (its output is above)"
   step "granting the DataStore read-only role $ro_user on $ds_name"
-  .venv/bin/ckan -c "$ini" datastore set-permissions 2>/dev/null | psql_admin -d "$ds_name" >/dev/null \
-    || fail "could not set DataStore permissions on $ds_name"
+  quiet .venv/bin/ckan -c "$ini" datastore set-permissions | psql_admin -d "$ds_name" >/dev/null \
+    || fail "could not set DataStore permissions on $ds_name (the reason is above)"
   step "building the translations of CKAN's page scripts (into ckan.storage_path)"
-  .venv/bin/ckan -c "$ini" translation js >/dev/null 2>&1 || fail "ckan translation js failed for $ini"
+  quiet .venv/bin/ckan -c "$ini" translation js >/dev/null \
+    || fail "ckan translation js failed for $ini (its output is above)"
+}
+
+ini() {  # template ini
+  local template=$1 ini=$2 secret
+  [ -f "$template" ] || fail "template $template does not exist"
+  if [ ! -e "$ini" ]; then
+    step "writing $ini with a new secret key"
+    secret=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))') || fail "python3 is required"
+    sed "s|@SECRET_KEY@|$secret|" "$template" >"$ini.tmp" && mv "$ini.tmp" "$ini" || fail "could not write $ini"
+    return
+  fi
+  [ "$template" -nt "$ini" ] || return 0
+  step "$template changed after $ini was written: $ini is kept as it is (settings, secret key)"
+  python3 - "$template" "$ini" <<'PY' || fail "could not compare $ini with $template"
+import re, sys
+
+SETTING = re.compile(r"^(#\s*)?([A-Za-z_][\w.\-]*)\s*=\s?(.*)$")
+
+def settings(path):
+    """{(section, key): (value, commented)} of an ini file, commented-out settings included."""
+    found, section = {}, ""
+    for line in open(path, encoding="utf-8"):
+        line = line.rstrip("\n")
+        if line.startswith("["):
+            section = line.strip()
+        elif match := SETTING.match(line):
+            key, commented = (section, match[2]), bool(match[1])
+            if key not in found or not commented:  # a set value wins over a commented one
+                found[key] = (match[3].strip(), commented)
+    return found
+
+template, yours = settings(sys.argv[1]), settings(sys.argv[2])
+lines = []
+for (section, key), (value, commented) in template.items():
+    if (section, key) not in yours:
+        lines.append(f"  + {section} {key} = {value}" + ("  (commented out in the template)" if commented else ""))
+    elif not commented and not yours[(section, key)][1] and "@SECRET_KEY@" not in value \
+            and yours[(section, key)][0] != value:
+        lines.append(f"  ~ {section} {key}: the template has “{value}”, yours “{yours[(section, key)][0]}”")
+lines += [f"  - {section} {key} (yours only: not in the template)"
+          for (section, key), (_, commented) in yours.items() if not commented and (section, key) not in template]
+print("\n".join(lines) if lines else "  no setting differs (only comments or layout changed)")
+PY
+  printf '    see all changes: diff -u %s %s\n' "$ini" "$template"
+  printf '    merge what you need by hand, then `touch %s` to stop this notice\n' "$ini"
 }
 
 case "${1:-}" in
@@ -147,5 +232,6 @@ case "${1:-}" in
   venv) venv ;;
   browser) browser ;;
   database) database "${2:?usage: setup.sh database INI}" ;;
-  *) fail "usage: config/setup.sh services|venv|browser|database INI" ;;
+  ini) ini "${2:?usage: setup.sh ini TEMPLATE INI}" "${3:?usage: setup.sh ini TEMPLATE INI}" ;;
+  *) fail "usage: config/setup.sh services|venv|browser|database INI|ini TEMPLATE INI" ;;
 esac

@@ -16,8 +16,15 @@ A harvester subclasses `DatongHarvester` and implements `info()`, `validate_conf
   file) fails the job with a gather error carrying the Chinese reason; nothing is imported
   and nothing is withdrawn, so the existing datasets stay untouched.
 - fetch: nothing to fetch (entries carry their content).
-- import: package_create / package_update as the site user, owner_org = the source's
-  organization, every schema validator running. A ValidationError becomes an object error
+- prepare (`prepared`, shared by gather and the preview): every entry's text fields are
+  trimmed, fields with a length limit shortened when the config says "truncate" (ending in
+  …), and with "routing" its provider routed to an organization (routing.py). Each change
+  and the provider are kept as extras of the harvest object ("normalized", "provider",
+  "route", "owner_org") for the job report (report.py) and the entry page's note; an entry
+  with problems (an unknown mapped value, an unmatched provider held, a refused route) is an
+  object error and is not imported.
+- import: package_create / package_update as the site user, owner_org = the routed
+  organization or else the source's, every schema validator running. A ValidationError becomes an object error
   with the Chinese messages joined; the job goes on. The dataset is linked to its harvest
   object (current=True); `origin()` (template helper datong_harvest_origin) gives its
   source, its page at the source and whether it is withdrawn, shown on the entry's page.
@@ -27,6 +34,7 @@ A harvester subclasses `DatongHarvester` and implements `info()`, `validate_conf
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -38,11 +46,21 @@ import sqlalchemy as sa
 from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestJob, HarvestObject, HarvestObjectExtra
+from ckanext.scheming.helpers import scheming_get_dataset_schema
+
+from ckanext.datong.harvesters import routing
+from ckanext.datong.harvesters.mapping import Notes
 
 log = logging.getLogger(__name__)
 
 ON_REMOVED = ("withdraw", "delete", "keep")
-COMMON_KEYS = ("on_removed", "allow_manual_edits", "timeout", "retries", "backoff", "max_bytes")
+COMMON_KEYS = ("on_removed", "allow_manual_edits", "timeout", "retries", "backoff", "max_bytes", "truncate",
+               "routing")
+# Bounds of the download settings: one document of one source holds the shared gather consumer
+# at most (retries + 1) · timeout + backoff · (2^retries − 1) seconds without data, 670 s.
+BOUNDS: dict[str, tuple[float, float | None]] = {
+    "timeout": (0.1, 60), "retries": (0, 5), "backoff": (0, 10), "max_bytes": (1, None)}
+ELLIPSIS = "…"
 BATCH = 200  # harvest objects written per commit during gather
 
 
@@ -56,12 +74,18 @@ class RemoteEntry:
     """One catalog entry read from a source.
 
     guid: stable identity (see `stable_guid`); data: package_create fields of the municipal
-    schema including `resources`, without owner_org (the source's organization is used);
-    origin_url: where the entry lives at the source, when it has a page of its own."""
+    schema including `resources`, without owner_org; origin_url: where the entry lives at
+    the source, when it has a page of its own; provider, provider_code: the providing
+    department's name and 统一社会信用代码 as the source gives them; notes: what reading
+    changed and the problems that keep the entry out; route: set by `prepared`."""
 
     guid: str
     data: dict[str, Any]
     origin_url: str | None = None
+    provider: str = ""
+    provider_code: str = ""
+    notes: Notes = dataclasses.field(default_factory=Notes)
+    route: routing.Route | None = None
 
 
 def stable_guid(remote_id: Any = None, resource_code: Any = None, provider: str = "", title: str = "") -> str:
@@ -96,10 +120,71 @@ def validate_common(config: dict[str, Any]) -> None:
         raise ValueError("on_removed 应为 withdraw（下架）、delete（删除）或 keep（保留）之一")
     if not isinstance(config.get("allow_manual_edits", False), bool):
         raise ValueError("allow_manual_edits 应为 true 或 false")
-    for key, low in (("timeout", 0.1), ("retries", 0), ("backoff", 0), ("max_bytes", 1)):
+    for key, (low, high) in BOUNDS.items():
         value = config.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < low):
-            raise ValueError(f"{key} 应为不小于 {low} 的数字")
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low \
+                or (high is not None and value > high):
+            if high is None:
+                raise ValueError(f"{key} 应为不小于 {low:g} 的数字")
+            raise ValueError(f"{key} 应为 {low:g} 到 {high:g} 之间的数字（上限保证一个来源不会长时间占用共用的采集进程）")
+        if key == "retries" and not isinstance(value, int):
+            raise ValueError("retries 应为整数")
+    truncate = config.get("truncate", False)
+    if not isinstance(truncate, bool) and not (
+            isinstance(truncate, list) and all(isinstance(name, str) and name in length_limits() for name in truncate)):
+        raise ValueError("truncate 应为 true、false 或有长度上限的字段名列表（"
+                         + "、".join(length_limits()) + "）")
+    if "routing" in config:
+        routing.check(config["routing"])
+
+
+@functools.lru_cache(maxsize=1)
+def length_limits() -> dict[str, int]:
+    """Field → most characters, for every catalog field with a max_length (信息项 subfields
+    as items.<field>), from the scheming schema."""
+    limits: dict[str, int] = {}
+    for field in scheming_get_dataset_schema("dataset")["dataset_fields"]:
+        if field.get("max_length"):
+            limits[field["field_name"]] = int(field["max_length"])
+        for sub in field.get("repeating_subfields") or []:
+            if sub.get("max_length"):
+                limits[f"{field['field_name']}.{sub['field_name']}"] = int(sub["max_length"])
+    return limits
+
+
+def shorten(text: str, most: int) -> str:
+    """`text` cut to `most` characters, the last one …, when it is longer."""
+    return text if len(text) <= most else text[: most - 1] + ELLIPSIS
+
+
+def normalize(entry: RemoteEntry, truncate: bool | list[str]) -> RemoteEntry:
+    """Trim the entry's text values and, as `truncate` says (all limited fields, or those
+    named), shorten those over their length limit; each change noted on the entry."""
+    limits = length_limits()
+    allowed = set(limits) if truncate is True else set(truncate or ())
+
+    def fix(value: Any, field: str) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.strip() != value:
+            if value.strip():
+                entry.notes.change("trim", field)
+            value = value.strip()
+        if field in allowed and len(value) > limits[field]:
+            entry.notes.change("truncate", field)
+            value = shorten(value, limits[field])
+        return value
+
+    for key, value in list(entry.data.items()):
+        if isinstance(value, list) and value and all(isinstance(part, dict) for part in value):
+            for part in value:
+                for sub, item in list(part.items()):
+                    part[sub] = fix(item, f"{key}.{sub}")
+        else:
+            entry.data[key] = fix(value, key)
+    return entry
 
 
 def check_keys(config: dict[str, Any], own_keys: tuple[str, ...]) -> None:
@@ -166,8 +251,10 @@ class DatongHarvester(HarvesterBase):
         seen: set[str] = set()
         ids: list[str] = []
         pending = 0
+        source_package = model.Package.get(source.id)
         try:
-            for entry in self.entries(source.url, config, lambda message: log.info("%s: %s", source.url, message)):
+            for entry in self.prepared(source.url, config, source_package.owner_org if source_package else None,
+                                       lambda message: log.info("%s: %s", source.url, message)):
                 queued = self._gather_entry(entry, harvest_job, records, seen)
                 if queued:
                     ids.append(queued)
@@ -198,23 +285,44 @@ class DatongHarvester(HarvesterBase):
             self._save_gather_error("来源中没有目录条目", harvest_job)
         return ids
 
+    def prepared(self, source_url: str, config: dict[str, Any], source_org: str | None,
+                 log: Callable[[str], None]) -> Iterator[RemoteEntry]:
+        """`entries()` normalized (trimmed, truncated as configured) and, with "routing",
+        routed to their providers' organizations; reads the database, writes nothing."""
+        router = routing.Router(config["routing"], source_org) if "routing" in config else None
+        for entry in self.entries(source_url, config, log):
+            entry.data.pop("owner_org", None)  # the route or the source decides, never the feed
+            normalize(entry, config.get("truncate", False))
+            if router is not None:
+                entry.route = router.route(entry.provider, entry.provider_code)
+                if entry.route.problem:
+                    entry.notes.problems.append(entry.route.problem)
+            yield entry
+
     def _gather_entry(self, entry: RemoteEntry, job: HarvestJob, records: dict[str, _Record],
                       seen: set[str]) -> str | None:
         """Record the harvest object of one entry; its id when it is to be imported (not
         when it is unchanged or an error)."""
-        digest = content_hash(entry.data)
+        owner = entry.route.owner_org if entry.route else None
+        digest = content_hash(entry.data if owner is None else {**entry.data, "owner_org": owner})
         record = records.get(entry.guid)
         package_id = record.package_id if record and record.active else None
         extras = [HarvestObjectExtra(key="content_hash", value=digest),
                   HarvestObjectExtra(key="status", value="import")]
-        if entry.origin_url:
-            extras.append(HarvestObjectExtra(key="origin_url", value=entry.origin_url))
+        for key, value in (("origin_url", entry.origin_url), ("provider", entry.provider),
+                           ("provider_code", entry.provider_code), ("owner_org", owner),
+                           ("route", entry.route.status if entry.route else None),
+                           ("normalized", json.dumps(entry.notes.changes) if entry.notes.changes else None)):
+            if value:
+                extras.append(HarvestObjectExtra(key=key, value=value))
         obj = HarvestObject(guid=entry.guid, job=job, package_id=package_id, extras=extras,
                             content=json.dumps(entry.data, ensure_ascii=False))
         model.Session.add(obj)
         problem = None
         if entry.guid in seen:
             problem = f"重复条目：标识“{entry.guid}”（{entry.data.get('title', '')}）在来源中出现多次，只导入第一条"
+        elif entry.notes.problems:
+            problem = f"条目“{entry.data.get('title', entry.guid)}”未导入：" + "；".join(entry.notes.problems)
         elif code := str(entry.data.get("resource_code") or "").strip():
             problem = _code_conflict(code, package_id)
         seen.add(entry.guid)
@@ -252,7 +360,8 @@ class DatongHarvester(HarvesterBase):
             return self._remove(harvest_object, status, context)
         data = json.loads(harvest_object.content)
         source_package = model.Package.get(harvest_object.source.id)
-        data["owner_org"] = source_package.owner_org if source_package else None
+        data["owner_org"] = _extra(harvest_object, "owner_org") or (
+            source_package.owner_org if source_package else None)
         package = model.Package.get(harvest_object.package_id) if harvest_object.package_id else None
         try:
             if package is not None and package.state == model.State.ACTIVE:
@@ -352,8 +461,9 @@ def _code_conflict(code: str, package_id: str | None) -> str | None:
 
 def origin(package_id: str) -> dict[str, Any] | None:
     """Where a harvested dataset comes from: its source (id, title, url), the entry's page at
-    the source, when it was last harvested and whether it is withdrawn; None when the dataset
-    was not harvested."""
+    the source, when it was last harvested, whether it is withdrawn and the fields the
+    harvest shortened ("truncated": Chinese label and limit); None when the dataset was not
+    harvested."""
     current = (
         model.Session.query(HarvestObject)
         .filter(HarvestObject.package_id == package_id, HarvestObject.current.is_(True))
@@ -374,5 +484,23 @@ def origin(package_id: str) -> dict[str, Any] | None:
         "origin_url": _extra(current, "origin_url"),
         "harvested": (current.import_finished or current.gathered).isoformat(timespec="seconds"),
         "withdrawn": last is not None and _extra(last, "status") == "withdraw",
+        "truncated": [f"{field_labels().get(field, field)}（{length_limits().get(field)} 字）" for field in sorted(
+            {field for kind, field in json.loads(_extra(current, "normalized") or "[]") if kind == "truncate"})],
     }
+
+
+@functools.lru_cache(maxsize=1)
+def field_labels() -> dict[str, str]:
+    """Field name → its Chinese label, for the catalog fields with a length limit."""
+    labels: dict[str, str] = {}
+
+    def label(field: dict[str, Any]) -> str:
+        text = field.get("label")
+        return text.get("zh_Hans_CN", field["field_name"]) if isinstance(text, dict) else str(text or field["field_name"])
+
+    for field in scheming_get_dataset_schema("dataset")["dataset_fields"]:
+        labels[field["field_name"]] = label(field)
+        for sub in field.get("repeating_subfields") or []:
+            labels[f"{field['field_name']}.{sub['field_name']}"] = f"{label(field)}·{label(sub)}"
+    return labels
 

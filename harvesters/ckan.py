@@ -130,9 +130,12 @@ def entry(site: str, dataset: dict[str, Any], fields: list[str], resource_fields
         for resource in dataset.get("resources") or []
     ]
     remote.apply_defaults(data, defaults)
-    organization = (dataset.get("organization") or {}).get("title", "")
+    organization = dataset.get("organization") or {}
     return RemoteEntry(
-        guid=stable_guid(dataset.get("id"), dataset.get("resource_code"), organization, data.get("title") or ""),
+        guid=stable_guid(dataset.get("id"), dataset.get("resource_code"), organization.get("title", ""),
+                         data.get("title") or ""),
         data=data,
         origin_url=f"{site}/dataset/{dataset.get('name') or dataset.get('id')}",
+        provider=str(organization.get("title") or organization.get("name") or ""),
+        provider_code=str(organization.get("uscc") or ""),
     )

@@ -14,9 +14,8 @@ Config (JSON object):
 - "max_pages": most pages read (default 100, at most 10000);
 - "follow_pages": false reads the given document alone, ignoring its hydra links (an export
   saved from the first page of a paged catalog);
-- "truncate": true shortens titles to 50 and descriptions to 256 characters (ending in …)
-  instead of leaving such entries to fail validation;
-plus the keys every Datong harvester accepts (see base.py).
+plus the keys every Datong harvester accepts (base.py), "truncate" and "routing" (by the
+dataset's dct:publisher name) among them.
 """
 from __future__ import annotations
 
@@ -34,12 +33,11 @@ from ckanext.datong.harvesters.base import (
     validate_common,
 )
 
-OWN_KEYS = ("defaults", "format", "max_pages", "follow_pages", "truncate")
+OWN_KEYS = ("defaults", "format", "max_pages", "follow_pages")
 REQUIRED_DEFAULTS = ("resource_class", "industry_domain", "catalog_format", "share_type", "open_type",
                      "spatial_scope", "data_grade")
 FORMATS = ("turtle", "xml", "json-ld")
 PROFILES = ["euro_dcat_ap_3"]
-TITLE_MAX, NOTES_MAX = 50, 256
 
 # EU frequency vocabulary (http://publications.europa.eu/resource/authority/frequency/…) → 更新周期
 FREQUENCIES = {
@@ -73,9 +71,8 @@ class DatongDcatHarvester(DatongHarvester):
         if parsed.get("format", "turtle") not in FORMATS:
             raise ValueError(f"format 应为 {'、'.join(FORMATS)} 之一")
         remote.positive_int(parsed, "max_pages", 100, 10000)
-        for key in ("truncate", "follow_pages"):
-            if not isinstance(parsed.get(key, False), bool):
-                raise ValueError(f"{key} 应为 true 或 false")
+        if not isinstance(parsed.get("follow_pages", False), bool):
+            raise ValueError("follow_pages 应为 true 或 false")
         return config
 
     def entries(self, source_url: str, config: dict[str, Any], log: Callable[[str], None]) -> Iterator[RemoteEntry]:
@@ -90,7 +87,7 @@ class DatongDcatHarvester(DatongHarvester):
             count = 0
             for dataset in parser.datasets():
                 count += 1
-                yield entry(dataset, defaults, bool(config.get("truncate")))
+                yield entry(dataset, defaults)
             log(f"页面 {page_url}：{count} 个数据集")
 
 
@@ -138,17 +135,15 @@ def sniff_format(data: bytes) -> str:
     return "turtle"
 
 
-def entry(dataset: dict[str, Any], defaults: dict[str, Any], truncate: bool) -> RemoteEntry:
+def entry(dataset: dict[str, Any], defaults: dict[str, Any]) -> RemoteEntry:
     """The RemoteEntry of one dataset dict produced by ckanext-dcat's parser."""
     extras = {extra["key"]: extra["value"] for extra in dataset.get("extras") or []}
 
     def value(key: str) -> Any:
         return dataset.get(key) or extras.get(key)
 
-    title, notes = str(dataset.get("title") or "").strip(), str(dataset.get("notes") or "").strip()
-    if truncate:
-        title, notes = shorten(title, TITLE_MAX), shorten(notes, NOTES_MAX)
-    data: dict[str, Any] = {"title": title, "notes": notes}
+    title = str(dataset.get("title") or "")
+    data: dict[str, Any] = {"title": title, "notes": str(dataset.get("notes") or "")}
     if issued := value("issued"):
         data["publish_date"] = date_part(str(issued))
     if frequency := value("frequency"):
@@ -163,6 +158,7 @@ def entry(dataset: dict[str, Any], defaults: dict[str, Any], truncate: bool) -> 
         guid=stable_guid(value("identifier") or uri, None, str(value("publisher_name") or ""), title),
         data=data,
         origin_url=dataset.get("url") or uri or None,
+        provider=str(value("publisher_name") or ""),
     )
 
 
@@ -188,6 +184,3 @@ def date_part(text: str) -> str:
     except ValueError:
         return text.strip()
 
-
-def shorten(text: str, most: int) -> str:
-    return text if len(text) <= most else text[: most - 1] + "…"

@@ -6,7 +6,8 @@ Source config (besides the keys of base.validate_common):
   document is the array).
 - "fields": the field mapping (see mapping.py), "resources" included.
 - "guid": path (or list of paths, joined with "|") of the record's remote id; "provider":
-  path of the provider's name; when a record has no id, its identity is its resource code,
+  path of the provider's name, "provider_code": path of its 统一社会信用代码 (both used by
+  "routing", see routing.py); when a record has no id, its identity is its resource code,
   else the sha1 of provider and title.
 - "origin_url": path of the record's page at the source.
 - Paging, either "next": dotted path of the next page's URL in each document, or
@@ -28,10 +29,11 @@ import ijson
 
 from ckanext.datong.harvesters import http, mapping
 from ckanext.datong.harvesters.base import (
-    DatongHarvester, RemoteEntry, SourceError, check_keys, parse_config, stable_guid, validate_common,
+    DatongHarvester, RemoteEntry, SourceError, check_keys, field_labels, parse_config, stable_guid,
+    validate_common,
 )
 
-OWN_KEYS = ("records", "fields", "guid", "provider", "origin_url", "next", "paging", "max_pages")
+OWN_KEYS = ("records", "fields", "guid", "provider", "provider_code", "origin_url", "next", "paging", "max_pages")
 PAGING_KEYS = {"param", "start", "size_param", "size"}
 MAX_PAGES = 1000
 
@@ -51,7 +53,7 @@ class DatongJsonHarvester(DatongHarvester):
         validate_common(parsed)
         check_keys(parsed, OWN_KEYS)
         mapping.check(parsed.get("fields"))
-        for key in ("records", "provider", "origin_url", "next"):
+        for key in ("records", "provider", "provider_code", "origin_url", "next"):
             if key in parsed and not isinstance(parsed[key], str):
                 raise ValueError(f"{key} 应为路径（字符串）")
         guid = parsed.get("guid")
@@ -143,12 +145,15 @@ def _next_link(path: str, next_path: str, url: str) -> str | None:
 
 
 def _entry(record: dict[str, Any], config: dict[str, Any]) -> RemoteEntry:
-    data = mapping.apply(record, config["fields"])
+    notes = mapping.Notes(labels=field_labels())
+    data = mapping.apply(record, config["fields"], notes=notes)
     guid_paths = config.get("guid") or []
     parts = [mapping.lookup(record, path) for path in ([guid_paths] if isinstance(guid_paths, str) else guid_paths)]
     remote_id = "|".join(str(part).strip() for part in parts) if parts and all(
         part not in (None, "") for part in parts) else None
     provider = mapping.lookup(record, config["provider"]) if config.get("provider") else ""
+    code = mapping.lookup(record, config["provider_code"]) if config.get("provider_code") else ""
     origin = mapping.lookup(record, config["origin_url"]) if config.get("origin_url") else None
     guid = stable_guid(remote_id, data.get("resource_code"), str(provider or ""), str(data.get("title") or ""))
-    return RemoteEntry(guid=guid, data=data, origin_url=str(origin) if origin else None)
+    return RemoteEntry(guid=guid, data=data, origin_url=str(origin) if origin else None,
+                       provider=str(provider or "").strip(), provider_code=str(code or "").strip(), notes=notes)

@@ -8,8 +8,9 @@ Source config (besides the keys of base.validate_common):
   schema's headings and the .xlsx's sheet 信息项 the entries' 信息项; the 提供方 columns are
   ignored (the source's department owns the entries).
 - "sheet": the sheet a mapped .xlsx is read from (default: the first).
-- "guid", "provider", "origin_url": column headings, as in datong_json. In the workbook
-  layout an entry's identity is its 信息资源代码, else the hash of 提供方 and title.
+- "guid", "provider", "provider_code", "origin_url": column headings, as in datong_json. In
+  the workbook layout an entry's identity is its 信息资源代码, else the hash of 提供方 and
+  title, and its provider (for "routing") is the 提供方 and 提供方代码 columns.
 - "encoding": the CSV's encoding when detection should not decide; "delimiter": the CSV's
   delimiter (default ",").
 
@@ -32,12 +33,13 @@ import openpyxl
 
 from ckanext.datong.harvesters import http, mapping
 from ckanext.datong.harvesters.base import (
-    DatongHarvester, RemoteEntry, SourceError, check_keys, parse_config, stable_guid, validate_common,
+    DatongHarvester, RemoteEntry, SourceError, check_keys, field_labels, parse_config, stable_guid,
+    validate_common,
 )
 from ckanext.datong.workbook import layout, reader
 
 log = logging.getLogger(__name__)
-OWN_KEYS = ("fields", "sheet", "guid", "provider", "origin_url", "encoding", "delimiter")
+OWN_KEYS = ("fields", "sheet", "guid", "provider", "provider_code", "origin_url", "encoding", "delimiter")
 PREFIX = 64 * 1024
 CHINESE_ENCODINGS = {"gbk": "gb18030", "gb2312": "gb18030", "gb18030": "gb18030", "hz": "gb18030"}
 
@@ -61,7 +63,7 @@ class DatongTableHarvester(DatongHarvester):
         check_keys(parsed, OWN_KEYS)
         if "fields" in parsed:
             mapping.check(parsed["fields"])
-        for key in ("sheet", "provider", "origin_url", "encoding", "delimiter"):
+        for key in ("sheet", "provider", "provider_code", "origin_url", "encoding", "delimiter"):
             if key in parsed and not isinstance(parsed[key], str):
                 raise ValueError(f"{key} 应为字符串")
         if "encoding" in parsed:
@@ -191,15 +193,18 @@ def _sheet_rows(sheet: Any, url: str) -> Rows:
 
 def _mapped_entries(rows: Rows, config: dict[str, Any]) -> Iterator[RemoteEntry]:
     for _, cells in rows:
-        data = mapping.apply(cells, config["fields"], dotted=False)
+        notes = mapping.Notes(labels=field_labels())
+        data = mapping.apply(cells, config["fields"], dotted=False, notes=notes)
         guid_paths = config.get("guid") or []
         parts = [mapping.value(cells, path, dotted=False)
                  for path in ([guid_paths] if isinstance(guid_paths, str) else guid_paths)]
         remote_id = "|".join(str(part) for part in parts) if parts and all(p is not None for p in parts) else None
         provider = mapping.value(cells, config["provider"], dotted=False) if config.get("provider") else ""
+        code = mapping.value(cells, config["provider_code"], dotted=False) if config.get("provider_code") else ""
         origin = mapping.value(cells, config["origin_url"], dotted=False) if config.get("origin_url") else None
         guid = stable_guid(remote_id, data.get("resource_code"), str(provider or ""), str(data.get("title") or ""))
-        yield RemoteEntry(guid=guid, data=data, origin_url=str(origin) if origin else None)
+        yield RemoteEntry(guid=guid, data=data, origin_url=str(origin) if origin else None,
+                          provider=str(provider or ""), provider_code=str(code or ""), notes=notes)
 
 
 def _items(rows: Rows) -> dict[str, list[dict[str, Any]]]:
@@ -220,6 +225,8 @@ def _layout_entries(rows: Rows, items: dict[str, list[dict[str, Any]]], url: str
     current = layout.layout()
     columns = [c for c in current.catalog if c.imported and c.kind not in ("provider", "provider_code")]
     provider = current.heading(layout.PROVIDER)
+    provider_code = current.heading(layout.PROVIDER_CODE) if layout.PROVIDER_CODE in {
+        c.field_name for c in current.catalog} else ""
     first = True
     for _, cells in rows:
         if first:
@@ -235,7 +242,8 @@ def _layout_entries(rows: Rows, items: dict[str, list[dict[str, Any]]], url: str
         if attached:
             data[layout.ITEMS] = attached
         guid = stable_guid(None, code, layout.cell_text(cells.get(provider)), title)
-        yield RemoteEntry(guid=guid, data=data)
+        yield RemoteEntry(guid=guid, data=data, provider=layout.cell_text(cells.get(provider)),
+                          provider_code=layout.cell_text(cells.get(provider_code)) if provider_code else "")
 
 
 def _layout_data(cells: dict[str, Any], columns: Iterable[layout.Column]) -> dict[str, Any]:

@@ -205,8 +205,12 @@ def test_first_load_creates_everything(loaded) -> None:
         f"demo data: {summary.organizations.total} organizations ({summary.organizations.total} "
         f"created, 0 updated, 0 unchanged), {users} users ({users} created, 0 updated, 0 unchanged), "
         f"{summary.datasets.total} datasets ({summary.datasets.total} created, 0 updated, 0 unchanged), "
-        f"{summary.scenarios.total} scenarios ({summary.scenarios.total} created, 0 updated, 0 unchanged)"
+        f"{summary.scenarios.total} scenarios ({summary.scenarios.total} created, 0 updated, 0 unchanged), "
+        f"{summary.use_cases.total} use cases ({summary.use_cases.total} created, 0 updated, 0 unchanged), "
+        f"2 registrations (2 created, 0 updated, 0 unchanged)"
     )
+    assert summary.use_cases.created == len(read("use_cases.yaml")) >= 6
+    assert "use case 智慧停车诱导 (created)" in loaded.lines
     assert "scenario 县区养老服务补贴核对 (created)" in loaded.lines
     progress = [line for line in loaded.lines if line.startswith("[")]
     assert len(progress) == summary.datasets.total
@@ -325,7 +329,8 @@ def test_visibility_follows_the_attributes(loaded) -> None:
 
 def test_second_load_changes_nothing(loaded) -> None:
     summary = demo.load(lambda line: None)
-    for counts in (summary.organizations, summary.users, summary.datasets, summary.scenarios):
+    for counts in (summary.organizations, summary.users, summary.datasets, summary.scenarios,
+                   summary.use_cases, summary.registrations):
         assert counts.created == counts.updated == 0
         assert counts.unchanged == counts.total > 0
     assert not summary.changed

@@ -7,6 +7,7 @@ from ckanext.datong.cli.access import access
 from ckanext.datong.cli.audit import audit
 from ckanext.datong.cli.demo import demo
 from ckanext.datong.cli.popularity import popularity
+from ckanext.datong.cli.registration import registration
 from ckanext.datong.cli.search import search
 from ckanext.datong.cli.sharing import sharing
 
@@ -22,5 +23,6 @@ datong.add_command(access)
 datong.add_command(audit)
 datong.add_command(demo)
 datong.add_command(popularity)
+datong.add_command(registration)
 datong.add_command(search)
 datong.add_command(sharing)

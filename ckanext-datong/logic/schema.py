@@ -294,3 +294,137 @@ def _package_id(value: Any) -> str:
 def datong_scenario_coverage_schema(ignore_missing: Any) -> Schema:
     return {"package_id": [_required_text("数据目录", 100), _package_id],
             "items": [ignore_missing, _names]}
+
+
+# ------------------------------------------------------------------------------ registration
+
+def _registration_objects() -> tuple[str, ...]:
+    from ckanext.datong.registration.workflow import OBJECTS
+    return OBJECTS
+
+
+@validator_args
+def datong_registration_content_schema(ignore_missing: Any) -> Schema:
+    """The fields of a registration the applicant writes (registration.workflow.CONTENT_FIELDS)."""
+    return {
+        "object": [_one_of("登记对象", _registration_objects)],
+        "name": [_required_text("登记名称", 100)],
+        "summary": [_required_text("摘要", 500)],
+        "source_basis": [_required_text("来源与合法性依据", 1000)],
+        "holder_resource": [_required_text("数据资源持有权人", 200)],
+        "holder_processing": [_required_text("数据加工使用权人", 200)],
+        "holder_operation": [_required_text("数据产品经营权人", 200)],
+        "scale": [_required_text("数据规模", 100)],
+        "data_format": [_required_text("数据格式", 100)],
+        "valid_from": [_date("有效期起始日期")],
+        "valid_until": [_date("有效期截止日期")],
+    }
+
+
+@validator_args
+def datong_registration_create_schema(ignore_missing: Any) -> Schema:
+    return {**datong_registration_content_schema(), "package_id": [_required_text("数据目录", 100)]}
+
+
+@validator_args
+def datong_registration_update_schema(not_empty: Any, unicode_safe: Any) -> Schema:
+    return {**datong_registration_content_schema(), "id": [not_empty, unicode_safe]}
+
+
+@validator_args
+def datong_registration_change_schema(not_empty: Any, unicode_safe: Any) -> Schema:
+    from ckanext.datong.registration.workflow import CANCELLATION, CHANGE, CORRECTION
+    return {"id": [not_empty, unicode_safe],
+            "reg_type": [_one_of("登记类型", (CHANGE, CORRECTION, CANCELLATION))],
+            "reason": [_required_text("申请理由", 1000)]}
+
+
+@validator_args
+def datong_registration_id_schema(not_empty: Any, unicode_safe: Any, ignore_missing: Any) -> Schema:
+    return {"id": [not_empty, unicode_safe], "reason": [_optional_text("理由", 1000)],
+            "objection_id": [ignore_missing, unicode_safe]}
+
+
+def datong_registration_decide_schema(outcomes: tuple[str, ...]) -> Schema:
+    schema = datong_registration_id_schema()
+    schema["outcome"] = [_one_of("处理结果", outcomes)]
+    return schema
+
+
+@validator_args
+def datong_registration_list_schema(ignore_missing: Any, unicode_safe: Any,
+                                    natural_number_validator: Any) -> Schema:
+    return {
+        "role": [ignore_missing, _one_of("范围", ("mine", "authority", "notice", "register"))],
+        "state": [ignore_missing, unicode_safe],
+        "limit": [ignore_missing, natural_number_validator],
+        "offset": [ignore_missing, natural_number_validator],
+    }
+
+
+@validator_args
+def datong_registration_verify_schema(ignore_missing: Any) -> Schema:
+    return {"expect_head": [ignore_missing, _optional_text("链头哈希", 64)]}
+
+
+# --------------------------------------------------------------------------- dashboards, use cases
+
+@validator_args
+def datong_dashboard_show_schema(ignore_missing: Any, unicode_safe: Any) -> Schema:
+    return {"organization": [ignore_missing, unicode_safe, _organization_id]}
+
+
+def _link(value: Any) -> str:
+    """An http(s) address, or empty."""
+    text = "" if value is missing or value is None else str(value).strip()
+    if text and not text.lower().startswith(("http://", "https://")):
+        raise Invalid("案例链接应以 http:// 或 https:// 开头")
+    if len(text) > 500:
+        raise Invalid(f"案例链接不能超过500个字符（现为{len(text)}个）")
+    return text
+
+
+def _package_ids(value: Any) -> list[str]:
+    """Catalog entries by id or URL name (a list or comma-separated text), each once."""
+    return list(dict.fromkeys(_package_id(name) for name in _names(value) or []))
+
+
+def _optional_date(label: str) -> Any:
+    def validator(value: Any) -> Optional[datetime.date]:
+        if value is missing or value is None or str(value).strip() == "":
+            return None
+        return _date(label)(value)
+    return validator
+
+
+@validator_args
+def datong_use_case_schema(ignore_missing: Any, unicode_safe: Any) -> Schema:
+    return {
+        "title": [_required_text("案例名称", 100)],
+        "summary": [_required_text("案例简介", 2000)],
+        "domain": [_one_of("行业领域", lambda: vocabulary.values("industry_domains"))],
+        "organization_id": [ignore_missing, _optional_organization_id],
+        "package_ids": [ignore_missing, _package_ids],
+        "link_url": [ignore_missing, _link],
+        "published": [ignore_missing, _optional_date("发布日期")],
+    }
+
+
+def _optional_organization_id(value: Any) -> Optional[str]:
+    return _organization_id(value) if str(value or "").strip() else None
+
+
+@validator_args
+def datong_use_case_update_schema(not_empty: Any, unicode_safe: Any) -> Schema:
+    return {**datong_use_case_schema(), "id": [not_empty, unicode_safe]}
+
+
+@validator_args
+def datong_use_case_id_schema(not_empty: Any, unicode_safe: Any) -> Schema:
+    return {"id": [not_empty, unicode_safe]}
+
+
+@validator_args
+def datong_use_case_list_schema(ignore_missing: Any, unicode_safe: Any) -> Schema:
+    return {"domain": [ignore_missing, unicode_safe],
+            "organization_id": [ignore_missing, unicode_safe]}

@@ -1,6 +1,7 @@
 """Answer the Solr select requests CKAN makes, from datong_search_doc and datong_search_term."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from typing import Any, Iterator, Mapping
 
@@ -51,6 +52,29 @@ def _int(value: Any, key: str) -> int:
         return int(value)
     except (TypeError, ValueError) as error:
         raise bad_request(f"Invalid value '{value}' for parameter {key}") from error
+
+
+@contextlib.contextmanager
+def _scope(cur: Any, avoid_seqscan: bool) -> Iterator[None]:
+    """The statements of one search in a savepoint, with enable_seqscan off when
+    `avoid_seqscan` (matching text row by row detoasts every search_vector; the GIN index
+    answers exactly, but the planner cannot see that cost and scans when most rows match).
+    The session's settings come back however the block ends: on any exception the savepoint
+    is rolled back, which also undoes set_config."""
+    cur.execute("SAVEPOINT datong_search")
+    restore = None
+    if avoid_seqscan:
+        cur.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+        restore = cur.fetchone()[0]
+    try:
+        yield
+    except BaseException:
+        cur.execute("ROLLBACK TO SAVEPOINT datong_search")
+        cur.execute("RELEASE SAVEPOINT datong_search")
+        raise
+    cur.execute("RELEASE SAVEPOINT datong_search")
+    if restore is not None:
+        cur.execute("SELECT set_config('enable_seqscan', %s, true)", (restore,))
 
 
 class Search:
@@ -127,28 +151,17 @@ class Search:
         fields = self.facet_fields()
         order = self.order_by()
         cur = store.cursor()
-        cur.execute("SAVEPOINT datong_search")
-        if self.matches_text:
-            # Matching text row by row detoasts every search_vector; the GIN index answers
-            # exactly, but the planner cannot see that cost and scans when most rows match.
-            cur.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
-            restore = cur.fetchone()[0]
-        else:
-            restore = None
-        try:
-            hits, facets = self.counts(cur, fields)
-            docs = []
-            if rows and hits > start:
-                cur.execute(f"SELECT d.doc, {self.rank} AS score FROM datong_search_doc d "
-                            f"WHERE {self.where} ORDER BY {order} LIMIT {rows} OFFSET {start}",
-                            self.compiler.params)
-                docs = [self.project(doc, score) for doc, score in cur.fetchall()]
-        except psycopg2.Error as error:
-            cur.execute("ROLLBACK TO SAVEPOINT datong_search")
-            raise syntax_error(str(self.params.get("q")), error.pgerror or str(error)) from error
-        cur.execute("RELEASE SAVEPOINT datong_search")
-        if restore is not None:
-            cur.execute("SELECT set_config('enable_seqscan', %s, true)", (restore,))
+        with _scope(cur, avoid_seqscan=self.matches_text):
+            try:
+                hits, facets = self.counts(cur, fields)
+                docs = []
+                if rows and hits > start:
+                    cur.execute(f"SELECT d.doc, {self.rank} AS score FROM datong_search_doc d "
+                                f"WHERE {self.where} ORDER BY {order} LIMIT {rows} OFFSET {start}",
+                                self.compiler.params)
+                    docs = [self.project(doc, score) for doc, score in cur.fetchall()]
+            except psycopg2.Error as error:
+                raise syntax_error(str(self.params.get("q")), error.pgerror or str(error)) from error
         return Results(docs=docs, hits=hits, facets={"facet_fields": facets} if fields else {})
 
     def counts(self, cur: Any, fields: list[str]) -> tuple[int, dict[str, list[Any]]]:

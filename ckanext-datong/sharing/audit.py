@@ -52,9 +52,24 @@ ACTION_LABELS = {
     "grant.revoked": "撤销授权",
     "grant.expired": "授权到期",
     "grant.used": "使用授权数据",
+    "registration.apply": "提交登记申请",
+    "registration.resubmit": "补正后重新提交登记申请",
+    "registration.accept": "受理登记申请",
+    "registration.not_accept": "不予受理登记申请",
+    "registration.review_pass": "登记形式审核通过，进入公示",
+    "registration.review_return": "登记申请退回补正",
+    "registration.review_refuse": "不予登记",
+    "registration.object": "对登记提出异议",
+    "registration.uphold": "登记异议成立，不予登记",
+    "registration.dismiss": "登记异议不成立",
+    "registration.issue": "登记赋码",
+    "registration.issue_refused": "赋码复核不通过，不予登记",
+    "registration.file_change": "申请变更、更正或注销登记",
+    "registration.change_approve": "变更、更正或注销登记审核通过",
+    "registration.change_reject": "不予变更登记",
 }
 """Every action the log records, with its Chinese name; append refuses any other."""
-OBJECT_TYPE_LABELS = {"request": "共享申请", "grant": "授权"}
+OBJECT_TYPE_LABELS = {"request": "共享申请", "grant": "授权", "registration": "数据资产登记"}
 
 CSV_HEADERS = ("时间", "操作人", "操作", "对象类型", "对象", "数据目录", "提供部门", "申请单位",
                "行数", "详情", "哈希")

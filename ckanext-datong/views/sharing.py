@@ -26,6 +26,7 @@ from ckanext.datong.logic.action import audit as audit_action
 from ckanext.datong.logic.action.audit import datong_audit_list_schema
 from ckanext.datong.logic.schema import FREQUENCIES
 from ckanext.datong.model import Grant, Request
+from ckanext.datong.registration import workflow as registration
 from ckanext.datong.sharing import attachments, audit, scenarios, workflow
 
 datong_sharing = Blueprint("datong_sharing", __name__, url_prefix="/sharing")
@@ -66,7 +67,7 @@ ALL_FILES = "全部文件"
 AUDIT_PARAMS = ("action", "since", "until")
 AUDIT_FIELDS = {"action": "操作", "since": "开始日期", "until": "结束日期"}
 DETAIL_LABELS = {"number": "申请编号", "request": "申请编号", "from": "原状态", "to": "新状态",
-                 "state": "状态", "due": "办理期限", "reason": "理由", "rule": "规则",
+                 "code": "登记编号", "state": "状态", "due": "办理期限", "reason": "理由", "rule": "规则",
                  "items": "信息项", "columns": "信息项", "region_code": "属地",
                  "regions": "属地", "valid_until": "有效期至", "channel": "渠道"}
 WHOLE_DETAILS = {"items": ALL_ITEMS, "columns": ALL_ITEMS,
@@ -542,7 +543,7 @@ def _detail_value(key: str, value: Any) -> str:
         return "、".join(vocabulary.label("regions", v) if "region" in key else v
                         for v in values) or WHOLE_DETAILS[key]
     if key in ("from", "to", "state"):
-        return workflow.STATE_LABELS.get(value, value)
+        return workflow.STATE_LABELS.get(value) or registration.STATE_LABELS.get(value, value)
     if key == "valid_until":
         return clock.beijing_text(value)
     if key == "due":

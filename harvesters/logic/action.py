@@ -18,11 +18,14 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan import model
+from ckan.logic import validate
 from ckan.types import Action, Context
 from ckanext.harvest.interfaces import IHarvester
 from ckanext.harvest.model import (HarvestGatherError, HarvestJob, HarvestObject,
                                    HarvestObjectError, HarvestSource)
 
+from ckanext.datong.harvesters import preview, report
+from ckanext.datong.harvesters.logic import schema
 from ckanext.datong.logic.action import listings
 
 PERIOD_DAYS = {"ALWAYS": 1, "DAILY": 1, "WEEKLY": 7, "BIWEEKLY": 14, "MONTHLY": 30}
@@ -30,7 +33,8 @@ FREQUENCY_LABELS = {"MANUAL": "手动", "ALWAYS": "持续", "DAILY": "每天", "
                     "BIWEEKLY": "每两周", "MONTHLY": "每月"}
 COUNTS = ("added", "updated", "not modified", "deleted", "errored")
 
-__all__ = ["harvest_source_list", "datong_harvest_overview"]
+__all__ = ["harvest_source_list", "datong_harvest_overview", "datong_harvest_preview",
+           "datong_harvest_unmatched_providers", "datong_harvest_job_report"]
 
 
 @tk.side_effect_free
@@ -74,6 +78,40 @@ def datong_harvest_overview(context: Context, data_dict: dict[str, Any]) -> dict
         "stale": [source for source in sources if source["stale"]],
         "checked": _iso(now),
     }
+
+
+@tk.side_effect_free
+@validate(schema.datong_harvest_preview_schema)
+def datong_harvest_preview(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The first `limit` (default 10, at most 100) entries of `url` read by `source_type`
+    with `config`, normalized, routed (as a source of `owner_org` would) and validated, each
+    with its Chinese errors; writes nothing (preview.py)."""
+    tk.check_access("datong_harvest_preview", context, data_dict)
+    owner = None
+    if data_dict.get("owner_org"):
+        group = model.Group.get(data_dict["owner_org"])
+        if group is None or not group.is_organization:
+            raise tk.ValidationError({"owner_org": [f"找不到组织“{data_dict['owner_org']}”"]})
+        owner = group.id
+    return preview.preview(data_dict["source_type"], data_dict["url"], data_dict.get("config") or "",
+                           data_dict.get("limit") or preview.DEFAULT_LIMIT, owner)
+
+
+@tk.side_effect_free
+@validate(schema.datong_harvest_unmatched_providers_schema)
+def datong_harvest_unmatched_providers(context: Context, data_dict: dict[str, Any]) -> list[dict[str, Any]]:
+    """The providers the last job of each source could not route that still match no
+    organization: provider, provider_code, count, example, sources (report.py)."""
+    tk.check_access("datong_harvest_unmatched_providers", context, data_dict)
+    return report.unmatched_providers()
+
+
+@tk.side_effect_free
+@validate(schema.datong_harvest_job_report_schema)
+def datong_harvest_job_report(context: Context, data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The unmatched providers and the counted changes of one job (report.job_report)."""
+    tk.check_access("datong_harvest_job_report", context, data_dict)
+    return report.job_report(data_dict["id"])
 
 
 def _stale(frequency: str, last_success: datetime.datetime | None, created: datetime.datetime,

@@ -5,25 +5,31 @@
   belongs to a source, unless that source's config says "allow_manual_edits": true. The
   harvest itself runs with ignore_auth and is not asked.
 - Harvest objects and the harvest log are for the source's department and the authority.
-- The city-wide overview is for the authority.
+- The city-wide overview and the list of unmatched providers are for the authority.
+- A preview fetches any URL from the server, as registering a source does: for those who
+  may create datasets in some organization (who may register a source).
+- A job's report (providers and counted changes) as its harvest objects.
 """
 from __future__ import annotations
 
 from typing import Any
 
 import ckan.plugins.toolkit as tk
-from ckan import model
+from ckan import authz, model
 from ckan.types import AuthFunction, AuthResult, Context
-from ckanext.harvest.model import HarvestObject
+from ckanext.harvest.model import HarvestJob, HarvestObject
 
 from ckanext.datong import access
 from ckanext.datong.harvesters.base import parse_config
 
 HARVEST_RECORD_MESSAGE = "采集记录仅向采集来源的管理部门和数据主管部门开放"
 OVERVIEW_MESSAGE = "只有数据主管部门的成员和系统管理员可以查看全市采集情况"
+PROVIDERS_MESSAGE = "只有数据主管部门的成员和系统管理员可以查看待建组织"
+PREVIEW_MESSAGE = "只有可以登记采集来源的部门编辑和系统管理员可以预览采集来源"
 
 __all__ = ["package_update", "package_patch", "harvest_object_show", "harvest_object_list",
-           "harvest_log_list", "datong_harvest_overview"]
+           "harvest_log_list", "datong_harvest_overview", "datong_harvest_unmatched_providers",
+           "datong_harvest_preview", "datong_harvest_job_report"]
 
 
 def harvested_refusal(context: Context, data_dict: dict[str, Any]) -> AuthResult | None:
@@ -115,3 +121,27 @@ def datong_harvest_overview(context: Context, data_dict: dict[str, Any]) -> Auth
     if viewer.sysadmin or viewer.authority:
         return {"success": True}
     return {"success": False, "msg": OVERVIEW_MESSAGE}
+
+
+def datong_harvest_unmatched_providers(context: Context, data_dict: dict[str, Any]) -> AuthResult:
+    """Members of a 数据主管部门 organization and sysadmins."""
+    viewer = access.viewer_from_context(context)
+    if viewer.sysadmin or viewer.authority:
+        return {"success": True}
+    return {"success": False, "msg": PROVIDERS_MESSAGE}
+
+
+def datong_harvest_preview(context: Context, data_dict: dict[str, Any]) -> AuthResult:
+    """Sysadmins and those who may create datasets in some organization."""
+    viewer = access.viewer_from_context(context)
+    if viewer.sysadmin or (viewer.name and authz.has_user_permission_for_some_org(viewer.name, "create_dataset")):
+        return {"success": True}
+    return {"success": False, "msg": PREVIEW_MESSAGE}
+
+
+def datong_harvest_job_report(context: Context, data_dict: dict[str, Any]) -> AuthResult:
+    """Those who manage the job's source, and the authority (a missing job: nobody)."""
+    job = model.Session.get(HarvestJob, data_dict.get("id") or "")
+    if job is not None and _may_manage_source(context, job.source_id):
+        return {"success": True}
+    return {"success": False, "msg": HARVEST_RECORD_MESSAGE}

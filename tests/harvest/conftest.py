@@ -45,7 +45,7 @@ HANGZHOU_FIELDS: dict[str, Any] = {
     "open_type": {"path": "开放等级", "map": OPEN_MAP},
     "open_condition": {"path": "开放等级", "map": {"完全开放": None, **convert.OPEN_CONDITIONS}},
     "update_frequency": {"path": "更新周期", "map": {"小时级": "实时", "分钟级": "实时", "不更新": "其他"},
-                         "default": "其他"},
+                         "else": {"keep": True}, "default": "其他"},
     "publish_date": "发布时间",
     "spatial_scope": {"path": "所属区县", "map": convert.DISTRICTS},
     "data_grade": {"path": "开放等级", "map": {"完全开放": "一般-1", "登录开放": "一般-2", "申请开放": "一般-2"}},
@@ -54,7 +54,7 @@ HANGZHOU_FIELDS: dict[str, Any] = {
         "url": "详情页网址",
         "name": {"path": "数据格式", "map": {"api": "数据接口", "data": "数据文件"}},
         "format": {"path": "数据格式", "map": {"api": "API", "data": "DATA"}},
-        "last_modified": {"path": "更新时间", "map": {"0000-00-00": None}},
+        "last_modified": {"path": "更新时间", "map": {"0000-00-00": None}, "else": {"keep": True}},
     }],
 }
 HANGZHOU_CONFIG: dict[str, Any] = {"fields": HANGZHOU_FIELDS, "guid": "详情页网址", "provider": "发布部门",

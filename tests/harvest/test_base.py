@@ -82,7 +82,7 @@ def test_edited_and_removed_entries_follow_the_source(world, feeds, hangzhou, on
 
 def test_an_invalid_entry_is_an_object_error_and_the_job_goes_on(world, feeds, hangzhou) -> None:
     records = copy.deepcopy(department_feed(hangzhou, 4, 6, skip=2))
-    records[0]["开放等级"] = "内部开放"  # a value no map knows reaches the validators unchanged
+    records[0]["开放等级"] = "内部开放"  # a value no map knows, without "else": an entry error naming it
     records[1]["资源名称"] = ""
     source = _source(world, feeds, "/base/invalid.json", records)
     run = run_job(source)

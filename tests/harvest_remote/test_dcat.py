@@ -125,7 +125,7 @@ def world(feed_server, reset_db) -> Iterator[SimpleNamespace]:
 
 
 def collect(url: str, config: dict[str, Any]) -> list[base.RemoteEntry]:
-    return list(DatongDcatHarvester().entries(url, {"defaults": DEFAULTS, **config}, lambda message: None))
+    return list(DatongDcatHarvester().prepared(url, {"defaults": DEFAULTS, **config}, None, lambda message: None))
 
 
 def test_turtle_feed_becomes_catalog_entries(world) -> None:

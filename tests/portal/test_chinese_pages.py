@@ -44,6 +44,8 @@ ALLOWED = frozenset({
     "English",
     # units
     "KB", "MB", "GB", "KiB", "MiB",
+    # the prefix of a data asset registration's 登记编号 (DTZC-2026-000001: 大同资产)
+    "DTZC",
     # column types of a DataStore table, shown as stored in its data dictionary
     "text", "int4", "int8", "numeric", "float8", "timestamp", "date", "bool",
 })
@@ -100,6 +102,7 @@ SKIPPED_PREFIXES = {
     "/datastore/dump/": "CSV files",
     "/catalog.": "RDF of the catalog (DCAT)",
     "/sharing/audit.csv": "a CSV file",
+    "/registration/certificate/<code>/pdf": "a PDF file (its text: tests/registration/test_pages.py)",
 }
 """Rules not opened, by prefix, with the reason."""
 
@@ -131,6 +134,7 @@ class World(worlds.City):
     object_id: str
     request_id: str
     scenario_id: str
+    registration: dict[str, Any]
     activities: dict[str, str]
 
     def identifiers(self) -> set[str]:
@@ -201,6 +205,7 @@ def world(reset_db) -> Iterator[World]:
         end_date=(start + datetime.timedelta(days=90)).isoformat(), frequency="每月",
         delivery="接口", territory="any", contact_name="李四", contact_phone="0352-6620000",
         commitment=True)
+    registration = _registration(city, entry)
     activity = lambda action, **ids: helpers.call_action(action, context={"user": sysadmin["name"]}, **ids)[0]["id"]
     activities = {
         "dataset": activity("package_activity_list", id=entry["id"]),
@@ -209,8 +214,30 @@ def world(reset_db) -> Iterator[World]:
     }
     yield World(**vars(city), entry=entry, resource=resource, group=group, source_id=source["id"],
                 job_id=job_id, object_id=object_id, request_id=request["id"],
-                scenario_id=scenario["id"], activities=activities)
+                scenario_id=scenario["id"], registration=registration, activities=activities)
     plugins.unload_all()
+
+
+def _registration(city: worlds.City, entry: dict[str, Any]) -> dict[str, Any]:
+    """An issued data asset registration of the entry, with an objection on its way."""
+    from tests.registration.conftest import end_notice, fields
+
+    record = helpers.call_action("datong_registration_create", context=city.context("owner"),
+                                 **fields(entry["id"]))
+    for action, outcome in (("datong_registration_accept", "accept"),
+                            ("datong_registration_review", "pass")):
+        helpers.call_action(action, context=city.context("authority"), id=record["id"],
+                            outcome=outcome)
+    helpers.call_action("datong_registration_object", context=city.context("citizen"),
+                        id=record["id"], reason="权属不清")
+    objection = helpers.call_action("datong_registration_show", context=city.context("authority"),
+                                    id=record["id"])["objections"][0]
+    helpers.call_action("datong_registration_settle", context=city.context("authority"),
+                        id=record["id"], objection_id=objection["id"], outcome="dismiss",
+                        reason="权属清晰")
+    end_notice(record["id"])
+    return helpers.call_action("datong_registration_issue", context=city.context("authority"),
+                               id=record["id"])
 
 
 # ------------------------------------------------------------------------------- filling rules
@@ -251,6 +278,8 @@ def _value(name: str, rule: str, world: World, role: str) -> Optional[str]:
         "source": lambda: world.source_id,
         "request_id": lambda: world.request_id,
         "scenario_id": lambda: world.scenario_id,
+        "registration_id": lambda: world.registration["id"],
+        "code": lambda: world.registration["code"],
     }.get(name, lambda: None)()
 
 
@@ -356,6 +385,7 @@ def test_the_sweep_reaches_the_pages(pages: dict) -> None:
                      "/group/<id>", "/user/<id>", "/user/<id>/api-tokens", "/harvest/<id>",
                      "/harvest/<source>/job/<id>", "/harvest/object/<id>", "/sharing/<request_id>",
                      "/sharing/scenarios/<scenario_id>/edit", "/licence/<id>", "/api-guide",
+                     "/registration/<registration_id>", "/registration/certificate/<code>",
                      "/dataset/<id>/dictionary/<resource_id>", "/user/login"):
         assert expected in rules, expected
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import urllib.parse
 import zipfile
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.tests import helpers
+from werkzeug.datastructures import FileStorage
 
 from tests import factories
 from tests.workbook import workbooks as wb
@@ -350,3 +352,21 @@ def test_a_wrong_sheet_dimension_loses_no_rows(site):
             target.writestr(info, part)
     report = wb.import_as(site.transport_editor, buffer.getvalue())["report"]
     assert (report["total"], report["created"]) == (3, 3)
+
+
+def test_updating_an_entry_keeps_its_uploaded_chinese_file_name(site, web, tmp_path, monkeypatch):
+    """The update path writes the stored entry back with package_show's percent-encoded URLs."""
+    monkeypatch.setitem(helpers.config, "ckan.storage_path", str(tmp_path))
+    stored = create(site.transport, title="带附件的信息资源")
+    upload = FileStorage(io.BytesIO("站点\n大同站\n".encode("utf-8")), filename="站点名录.csv")
+    resource = helpers.call_action("resource_create", context={"user": site.transport_editor["name"]},
+                                   package_id=stored["id"], name="站点名录", upload=upload)
+    content = wb.build([wb.entry(site.transport, 信息资源名称="带附件的信息资源（更新）",
+                                 信息资源代码=stored["resource_code"])])
+    report = wb.import_as(site.transport_editor, content)["report"]
+    assert (report["updated"], report["failed"]) == (1, 0), report["problems"]
+    assert model.Resource.get(resource["id"]).url == "站点名录.csv"
+    after = show(stored["id"])["resources"][0]
+    assert after["url"] == resource["url"]
+    response = web.get(urllib.parse.urlsplit(after["url"]).path)
+    assert response.data.decode("utf-8") == "站点\n大同站\n"

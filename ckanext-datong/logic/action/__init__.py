@@ -7,7 +7,7 @@ from typing import Any
 
 from ckanext.datong.logic import guard
 from ckanext.datong.logic.action import (
-    audit, catalog, dcat, listings, sharing, tables, views, workbook)
+    audit, catalog, dashboards, dcat, listings, registration, sharing, tables, views, workbook)
 
 AREAS: dict[ModuleType, tuple[str, ...]] = {
     catalog: ("package_create", "package_update", "package_search", "package_list"),
@@ -18,6 +18,8 @@ AREAS: dict[ModuleType, tuple[str, ...]] = {
     dcat: dcat.CHAINED,
     sharing: sharing.ACTIONS,
     audit: ("datong_audit_list", "datong_audit_verify"),
+    registration: registration.ACTIONS,
+    dashboards: dashboards.ACTIONS,
 }
 """Each module's actions and chained CKAN actions, by name."""
 
