@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from ckanext.datong import access, clock, vocabulary
 from ckanext.datong.dashboards import board, tables
+from ckanext.datong.views.calls import call as _call, context as _context, may as _may
 
 datong_dashboards = Blueprint("datong_dashboards", __name__)
 
@@ -28,20 +29,6 @@ USE_CASE_FIELDS = {"title": "案例名称", "summary": "案例简介", "domain":
                    "link_url": "案例链接", "published": "发布日期"}
 
 
-def _context() -> dict[str, Any]:
-    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
-
-
-def _call(action: str, /, **data: Any) -> Any:
-    return tk.get_action(action)(_context(), data)
-
-
-def _may(action: str, /, **data: Any) -> bool:
-    try:
-        tk.check_access(action, _context(), data)
-    except tk.NotAuthorized:
-        return False
-    return True
 
 
 def _dashboard() -> dict[str, Any]:

@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from ckanext.datong import access, clock
 from ckanext.datong.registration import certificate, workflow
+from ckanext.datong.views.calls import call as _call, context as _context, may as _may
 
 datong_registration = Blueprint("datong_registration", __name__, url_prefix="/registration")
 
@@ -44,20 +45,6 @@ STEP_STYLES = {"accept": "btn-primary", "review_pass": "btn-primary", "issue": "
                "review_refuse": "btn-danger", "uphold": "btn-danger"}
 
 
-def _context() -> dict[str, Any]:
-    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
-
-
-def _call(action: str, /, **data: Any) -> Any:
-    return tk.get_action(action)(_context(), data)
-
-
-def _may(action: str, /, **data: Any) -> bool:
-    try:
-        tk.check_access(action, _context(), data)
-    except tk.NotAuthorized:
-        return False
-    return True
 
 
 def _messages(error_dict: dict[str, Any]) -> list[str]:

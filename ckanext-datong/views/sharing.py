@@ -28,6 +28,7 @@ from ckanext.datong.logic.schema import FREQUENCIES
 from ckanext.datong.model import Grant, Request
 from ckanext.datong.registration import workflow as registration
 from ckanext.datong.sharing import attachments, audit, scenarios, workflow
+from ckanext.datong.views.calls import call as _call, context as _context, may as _may
 
 datong_sharing = Blueprint("datong_sharing", __name__, url_prefix="/sharing")
 
@@ -79,22 +80,6 @@ ENTRY_ROW = re.compile(r"^entries-(\d+)-package_id$")
 
 
 # ------------------------------------------------------------------------------ plumbing
-
-def _context() -> dict[str, Any]:
-    return {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
-
-
-def _call(action: str, /, **data: Any) -> Any:
-    return tk.get_action(action)(_context(), data)
-
-
-def _may(action: str, /, **data: Any) -> bool:
-    try:
-        tk.check_access(action, _context(), data)
-    except tk.NotAuthorized:
-        return False
-    return True
-
 
 def _page() -> int:
     try:
