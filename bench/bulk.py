@@ -115,6 +115,11 @@ LICENSE_WEIGHTS = {"cc-by": 30, "notspecified": 15, "other-open": 10, "cc-by-sa"
                    "cc-zero": 8, "odc-by": 6, "odc-pddl": 4, "odc-odbl": 4, "other-pd": 3,
                    "other-at": 3}  # any other licence id: weight 1
 PRIVATE_SHARE = 0.05
+# The required catalog fields of the datasets made through package_create: fixed, so the
+# seeded stream (and with it the bulk-loaded catalog) stays the same from run to run.
+CREATE_FIELDS = {"resource_class": "201003", "industry_domain": "政务", "catalog_format": "电子表格",
+                 "share_type": "无条件共享", "open_type": "无条件开放", "update_frequency": "每月",
+                 "spatial_scope": "140200", "data_grade": "一般-1"}
 
 
 @dataclasses.dataclass
@@ -137,10 +142,11 @@ class Dataset:
     created: datetime.datetime
 
     def as_create_dict(self) -> dict[str, Any]:
+        """With CREATE_FIELDS, the catalog fields the schema requires."""
         return {"name": self.name, "title": self.title, "notes": self.notes,
                 "owner_org": self.owner_org, "license_id": self.license_id,
                 "private": self.private, "tags": [{"name": t} for t in self.tags],
-                "resources": [dict(r) for r in self.resources]}
+                "resources": [dict(r) for r in self.resources], **CREATE_FIELDS}
 
 
 def organizations() -> list[Organization]:

@@ -8,7 +8,8 @@ mapping of the harvester tests; `ckan harvester gather-consumer` and one or more
 created), an unchanged re-harvest, and a re-harvest of the same entries padded to a
 ~100 MB feed (unmapped padding: the entries are unchanged, the gather streams the whole
 file). Prints first-harvest datasets/s, unchanged entries/s and the peak resident memory
-(VmHWM) of the gather and fetch processes, and writes bench/results/harvest-<N>.json.
+(VmHWM) of the gather and fetch processes, and writes bench/results/harvest-<N>.json
+(harvest-<N>-<K>fetch.json with K fetch consumers).
 Timings are reported, never asserted; it exits non-zero when a job does not end with
 every entry added (first) or not modified (re-harvests).
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -107,6 +109,17 @@ def stop(processes: dict[str, subprocess.Popen]) -> None:
             process.kill()
 
 
+def cpu_s(processes: dict[str, subprocess.Popen]) -> dict[str, float]:
+    """CPU seconds (user + system) each process has used so far: on a shared machine the
+    fetch consumer's CPU per entry is the figure that other work does not inflate."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for name, process in processes.items():
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        out[name] = round((int(fields[11]) + int(fields[12])) / ticks, 1)
+    return out
+
+
 def memory_mb(processes: dict[str, subprocess.Popen]) -> dict[str, dict[str, float]]:
     """Peak (VmHWM) and current (VmRSS) resident memory of each process, in MB."""
     out = {}
@@ -126,7 +139,7 @@ def create_source(url: str, org_id: str) -> dict[str, Any]:
     from ckan.plugins import toolkit
     from tests.harvest.conftest import HANGZHOU_CONFIG
 
-    config = {**HANGZHOU_CONFIG, "timeout": 120, "retries": 2}
+    config = {**HANGZHOU_CONFIG, "timeout": 60, "retries": 2}
     return toolkit.get_action("harvest_source_create")({"user": ADMIN}, {
         "name": "bench-hangzhou", "title": "杭州目录（基准）", "url": url,
         "source_type": "datong_json", "owner_org": org_id, "frequency": "MANUAL",
@@ -141,6 +154,7 @@ def run_job(source_id: str, processes: dict[str, subprocess.Popen]) -> dict[str,
     from ckanext.harvest.model import HarvestJob, HarvestObject
     import sqlalchemy as sa
 
+    cpu_before = cpu_s(processes)
     job_id = toolkit.get_action("harvest_job_create")({"user": ADMIN}, {"source_id": source_id, "run": True})["id"]
     model.Session.remove()
     deadline = time.monotonic() + JOB_TIMEOUT
@@ -173,6 +187,8 @@ def run_job(source_id: str, processes: dict[str, subprocess.Popen]) -> dict[str,
         "gather_s": round((job.gather_finished - job.gather_started).total_seconds(), 1),
         "total_s": round(((last_import or job.gather_finished) - job.gather_started).total_seconds(), 1),
         "memory_mb": memory_mb(processes),
+        "cpu_s": {name: round(spent - cpu_before[name], 1) for name, spent in cpu_s(processes).items()},
+        "load_at_end": machine_load(),
     }
     model.Session.remove()
     return result
@@ -181,7 +197,7 @@ def run_job(source_id: str, processes: dict[str, subprocess.Popen]) -> dict[str,
 # --- report ---------------------------------------------------------------------------------
 
 def table(results: dict[str, Any]) -> str:
-    rows = [("phase", "entries", "seconds", "rate", "gather peak MB", "fetch peak MB")]
+    rows = [("phase", "entries", "seconds", "rate", "fetch CPU ms/entry", "gather peak MB", "fetch peak MB")]
     for key, label, rate_label in (("first", "first harvest", "datasets/s"),
                                    ("unchanged", "unchanged re-harvest", "entries/s"),
                                    ("big", "unchanged, ~100 MB feed", "entries/s")):
@@ -190,8 +206,9 @@ def table(results: dict[str, Any]) -> str:
             continue
         memory = phase["memory_mb"]
         fetch_peak = max(v["VmHWM"] for k, v in memory.items() if k.startswith("fetch"))
+        fetch_cpu = sum(v for k, v in phase["cpu_s"].items() if k.startswith("fetch"))
         rows.append((label, f"{phase['entries']:,}", f"{phase['total_s']}", f"{phase['rate']} {rate_label}",
-                     f"{memory['gather']['VmHWM']}", f"{fetch_peak}"))
+                     f"{1000 * fetch_cpu / phase['entries']:.0f}", f"{memory['gather']['VmHWM']}", f"{fetch_peak}"))
     widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell + " " * (width - display_width(cell)) for cell, width in zip(row, widths))
                      for row in rows)
@@ -214,7 +231,8 @@ def main(argv: Iterable[str] | None = None) -> int:
                           settings=((convert.VOCABULARY_OPTION, str(vocabularies)),))
     ini = prepare_database(args.wait, bench)
     results: dict[str, Any] = {"entries": args.entries, "fetch_consumers": args.fetch_consumers}
-    out_path = ROOT / "bench" / "results" / f"harvest-{args.entries}.json"
+    consumers = "" if args.fetch_consumers == 1 else f"-{args.fetch_consumers}fetch"
+    out_path = ROOT / "bench" / "results" / f"harvest-{args.entries}{consumers}.json"
     feeds = WORK_DIR / "feeds"
     feeds.mkdir(exist_ok=True)
     size = write_feed(feeds / "catalog.json", feed_records(args.entries))

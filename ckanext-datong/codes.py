@@ -2,8 +2,10 @@
 
 前段码 is the classification path (类 1 digit, 项 2, 目 3, optional 细目 2-3); 后段码 is
 the provider's GB/T 2260 code (6 digits), its department number (3) and a sequence (5).
-Sequences are allocated per provider, never reused (deleted entries keep theirs), under a
-transaction-scoped advisory lock so that concurrent creates cannot take the same number.
+Sequences are allocated per provider, never reused (deleted entries keep theirs): the next
+number after the highest stored one, claimed with a transaction-scoped advisory lock that is
+never waited for, so concurrent creates of one provider neither take the same number nor
+queue behind each other (a number claimed by a writer still in progress is passed over).
 """
 from __future__ import annotations
 
@@ -32,19 +34,29 @@ def provider_prefix(region_code: str, dept_code: str) -> str:
 def next_code(class_path: str, prefix: str) -> str:
     """A new code for an entry of `class_path` from the provider whose 后段码 starts with
     `prefix`; raises OverflowError when the provider's 99,999 sequence numbers are used."""
-    locks.transaction_lock(f"datong-resource-code:{prefix}")
-    highest = model.Session.execute(
-        sa.text(
-            "SELECT max(right(value, :digits)) FROM package_extra "
-            "WHERE key = 'resource_code' AND split_part(value, '/', 2) LIKE :prefix "
-            "AND right(value, :digits) ~ '^[0-9]+$'"
-        ),
-        {"digits": SEQUENCE_DIGITS, "prefix": prefix + "%"},
-    ).scalar()
-    sequence = int(highest or 0) + 1
+    sequence = _highest(prefix) + 1
+    while not locks.claim(f"datong-resource-code:{prefix}{sequence:0{SEQUENCE_DIGITS}d}") \
+            or _highest(prefix) >= sequence:  # passed over, or committed meanwhile
+        sequence += 1
     if sequence >= 10**SEQUENCE_DIGITS:
         raise OverflowError(prefix)
     return f"{class_path}/{prefix}{sequence:0{SEQUENCE_DIGITS}d}"
+
+
+def _highest(prefix: str) -> int:
+    """The highest sequence number stored for the provider `prefix` (0 for none): the last 5
+    digits of the greatest 后段码 of the form prefix + 5 digits (index datong_resource_code_back)."""
+    found = model.Session.execute(
+        sa.text(
+            "SELECT split_part(value, '/', 2) FROM package_extra "
+            "WHERE key = 'resource_code' AND split_part(value, '/', 2) COLLATE \"C\" BETWEEN :low AND :high "
+            "AND split_part(value, '/', 2) ~ '^[0-9]+$' AND length(split_part(value, '/', 2)) = :length "
+            "ORDER BY split_part(value, '/', 2) COLLATE \"C\" DESC LIMIT 1"
+        ),
+        {"low": prefix + "0" * SEQUENCE_DIGITS, "high": prefix + "9" * SEQUENCE_DIGITS,
+         "length": len(prefix) + SEQUENCE_DIGITS},
+    ).scalar()
+    return int(found[-SEQUENCE_DIGITS:]) if found else 0
 
 
 def generate(class_path: str, provider: model.Group) -> str:

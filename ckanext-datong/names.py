@@ -39,19 +39,19 @@ def slug(text: str, fallback: str = "entry") -> str:
     return result
 
 
-def unique(base: str, taken: Callable[[str], bool]) -> str:
-    """`base`, or `base-2`, `base-3` … : the first one `taken` says is free."""
+def unique(base: str, taken: Callable[[str], bool], claim: Callable[[str], bool] = lambda name: True) -> str:
+    """`base`, or `base-2`, `base-3` … : the first one that `claim` gets (a name claimed by a
+    concurrent writer is passed over) and then `taken` says is free."""
     candidate, number = base, 1
-    while taken(candidate):
+    while not claim(candidate) or taken(candidate):
         number += 1
         candidate = f"{base}-{number}"
     return candidate
 
 
 def generated(title: str, fallback: str, taken: Callable[[str], bool]) -> str:
-    """A unique URL name made from `title` (`fallback` when it gives no slug). Creates with the
-    same title in concurrent transactions (two harvest fetch consumers) take turns on the
-    name, so the second sees the first's and takes the next suffix."""
-    base = slug(title, fallback=fallback)
-    locks.transaction_lock(f"datong-url-name:{fallback}:{base}")
-    return unique(base, taken)
+    """A unique URL name made from `title` (`fallback` when it gives no slug). Concurrent
+    transactions (two harvest fetch consumers) creating entries of one title never wait for
+    each other: each claims its name until it commits, and the other takes the next suffix."""
+    return unique(slug(title, fallback=fallback), taken,
+                  lambda name: locks.claim(f"datong-url-name:{fallback}:{name}"))

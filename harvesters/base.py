@@ -25,7 +25,11 @@ A harvester subclasses `DatongHarvester` and implements `info()`, `validate_conf
   object error and is not imported.
 - import: package_create / package_update as the site user, owner_org = the routed
   organization or else the source's, every schema validator running. A ValidationError becomes an object error
-  with the Chinese messages joined; the job goes on. The dataset is linked to its harvest
+  with the Chinese messages joined; the job goes on. The dataset, its activity, its index
+  document and the object's link are one transaction with one commit. An import that loses
+  a race to a concurrent one (two fetch consumers: a URL name taken after it looked, a
+  deadlock) is redone, up to CONFLICT_RETRIES times, and then becomes an object error: it
+  never stops the consumer. The dataset is linked to its harvest
   object (current=True); `origin()` (template helper datong_harvest_origin) gives its
   source, its page at the source and whether it is withdrawn, shown on the entry's page.
 - Hand edits of harvested datasets are refused (see logic/auth.py) unless the source config
@@ -42,6 +46,7 @@ import uuid
 from typing import Any, Callable, Iterator
 
 import ckan.plugins.toolkit as tk
+import psycopg2
 import sqlalchemy as sa
 from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
@@ -62,6 +67,8 @@ BOUNDS: dict[str, tuple[float, float | None]] = {
     "timeout": (0.1, 60), "retries": (0, 5), "backoff": (0, 10), "max_bytes": (1, None)}
 ELLIPSIS = "…"
 BATCH = 200  # harvest objects written per commit during gather
+CONFLICT_RETRIES = 3  # imports redone after losing a race to a concurrent one (e.g. a URL name given by hand)
+CONFLICTS = {"23505", "23503", "40P01", "40001"}  # unique and foreign-key violations, deadlock, serialization
 
 
 class SourceError(Exception):
@@ -355,47 +362,58 @@ class DatongHarvester(HarvesterBase):
 
     def import_stage(self, harvest_object: HarvestObject) -> bool | str:
         status = _extra(harvest_object, "status") or "import"
-        context = self._context()
         if status in ("withdraw", "delete"):
-            return self._remove(harvest_object, status, context)
+            return self._remove(harvest_object, status, self._context())
+        title = json.loads(harvest_object.content).get("title", harvest_object.guid)
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self._write(harvest_object)
+                model.Session.commit()
+                return True
+            except tk.ValidationError as error:
+                model.Session.rollback()
+                self._save_object_error(f"条目“{title}”未通过校验：{error_text(error.error_dict)}",
+                                        harvest_object, "Import")
+                return False
+            except (sa.exc.DBAPIError, psycopg2.Error) as error:
+                model.Session.rollback()
+                if _conflict(error) and attempt < CONFLICT_RETRIES:
+                    log.info("harvest object %s lost a race with a concurrent import (%s); retrying",
+                             harvest_object.id, error)
+                    continue
+                log.exception("harvest object %s", harvest_object.id)
+                self._save_object_error(f"条目“{title}”写入时出错：{error!r}", harvest_object, "Import")
+                return False
+            except Exception as error:  # one broken entry must not stop the job
+                log.exception("harvest object %s", harvest_object.id)
+                model.Session.rollback()
+                self._save_object_error(f"条目“{title}”写入时出错：{error!r}", harvest_object, "Import")
+                return False
+        raise AssertionError("unreachable")
+
+    def _write(self, harvest_object: HarvestObject) -> None:
+        """Create or update the object's dataset and link the object to it, in the session's
+        transaction (nothing committed: package_create's validators, activity and index writes
+        all ride on the caller's one commit)."""
+        context = {**self._context(), "defer_commit": True, "return_id_only": True}
         data = json.loads(harvest_object.content)
-        source_package = model.Package.get(harvest_object.source.id)
-        data["owner_org"] = _extra(harvest_object, "owner_org") or (
-            source_package.owner_org if source_package else None)
+        data["owner_org"] = _extra(harvest_object, "owner_org") or _source_org(harvest_object.harvest_source_id)
         package = model.Package.get(harvest_object.package_id) if harvest_object.package_id else None
-        try:
-            if package is not None and package.state == model.State.ACTIVE:
-                data.update(id=package.id, private=False)
-                created = tk.get_action("package_update")(context, data)
-            else:
-                data["id"] = str(uuid.uuid4())
-                data.setdefault("private", False)
-                harvest_object.package_id = data["id"]
-                harvest_object.current = True
-                harvest_object.add()
-                # the dataset is indexed inside package_create: link the object first
-                model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
-                model.Session.flush()
-                created = tk.get_action("package_create")(context, data)
-        except tk.ValidationError as error:
-            model.Session.rollback()
-            self._save_object_error(f"条目“{data.get('title', harvest_object.guid)}”未通过校验："
-                                    f"{error_text(error.error_dict)}", harvest_object, "Import")
-            return False
-        except Exception as error:  # one broken entry must not stop the job
-            log.exception("harvest object %s", harvest_object.id)
-            model.Session.rollback()
-            self._save_object_error(f"条目“{data.get('title', harvest_object.guid)}”写入时出错：{error!r}",
-                                    harvest_object, "Import")
-            return False
-        if package is not None:  # earlier objects of the dataset are no longer current
-            model.Session.query(HarvestObject).filter(
-                HarvestObject.package_id == created["id"], HarvestObject.id != harvest_object.id
+        if package is not None and package.state == model.State.ACTIVE:
+            data.update(id=package.id, private=False)
+            tk.get_action("package_update")(context, data)
+            model.Session.query(HarvestObject).filter(  # earlier objects of the dataset are no longer current
+                HarvestObject.package_id == package.id, HarvestObject.id != harvest_object.id
             ).update({"current": False}, synchronize_session=False)
-        harvest_object.package_id = created["id"]
+        else:
+            data["id"] = str(uuid.uuid4())
+            data.setdefault("private", False)
+            harvest_object.package_id = data["id"]
+            # the index document (written at commit) reads the current object: link it first
+            model.Session.execute(sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
+            tk.get_action("package_create")(context, data)
         harvest_object.current = True
-        harvest_object.save()
-        return True
+        model.Session.add(harvest_object)
 
     def _remove(self, harvest_object: HarvestObject, status: str, context: dict[str, Any]) -> bool:
         """Withdraw (make private) or delete the dataset of a guid gone from the source."""
@@ -412,6 +430,17 @@ class DatongHarvester(HarvesterBase):
 
     def _context(self) -> dict[str, Any]:
         return {"model": model, "session": model.Session, "user": self._get_user_name(), "ignore_auth": True}
+
+
+def _conflict(error: sa.exc.DBAPIError | psycopg2.Error) -> bool:
+    """Whether a database error is a race lost to a concurrent writer, which a retry resolves:
+    e.g. a URL name another import took after this one looked (the row exists now)."""
+    return getattr(getattr(error, "orig", error), "pgcode", None) in CONFLICTS
+
+
+def _source_org(source_id: str) -> str | None:
+    """The organization owning a harvest source (its dataset's owner_org)."""
+    return model.Session.query(model.Package.owner_org).filter(model.Package.id == source_id).scalar()
 
 
 def _extra(harvest_object: HarvestObject, key: str) -> str | None:

@@ -295,8 +295,47 @@ def file_auth(context: Context, resource_ids: Iterable[str]) -> AuthResult:
     return {"success": True}
 
 
-def authorized(who: Viewer, action: str, package_id: str) -> bool:
-    """Whether CKAN's auth function `action` lets `who` act on the entry."""
+def authorized(who: Viewer, action: str, package_id: str,
+               package: Optional[model.Package] = None) -> bool:
+    """Whether CKAN's auth function `action` lets `who` act on the entry (`package`: the
+    entry already loaded, which the auth functions then read instead of loading it)."""
     context: Context = {"model": model, "session": model.Session, "user": who.name,
                         "auth_user_obj": who.user}
+    if package is not None:
+        context["package"] = package
     return authz.is_authorized(action, context, {"id": package_id}).get("success", False)
+
+
+def updatable(who: Viewer, package_ids: Sequence[str]) -> set[str]:
+    """Those of `package_ids` that `who` may update (`authorized(who, "package_update", id)`
+    for each), asking CKAN's auth function only where it can say yes: CKAN lets a
+    non-sysadmin update an entry only through update_dataset permission on its organization
+    (asked once per organization where `who` is a member, or which has a parent through
+    which a role may cascade), as an editor or admin collaborator, or when it has no
+    organization. A search page of entries then costs a few queries, not ten per entry."""
+    if who.user is None or not package_ids:
+        return set()
+    packages = model.Session.query(model.Package).filter(
+        model.Package.id.in_(list(package_ids))).all()
+    if not who.sysadmin:
+        orgs = {package.owner_org for package in packages if package.owner_org}
+        member = model.Member
+        reachable = {row[0] for row in model.Session.query(member.group_id).filter(
+            member.state == model.State.ACTIVE, member.table_name == "user",
+            member.table_id == who.user_id, member.group_id.in_(list(orgs)))}
+        reachable |= {row[0] for row in model.Session.query(member.table_id).filter(
+            member.state == model.State.ACTIVE, member.table_name == "group",
+            member.table_id.in_(list(orgs)))}
+        model.Session.query(model.Group).filter(model.Group.id.in_(list(orgs))).all()  # loaded once
+        permitted = {org for org in reachable if authz.has_user_permission_for_group_or_org(
+            org, who.name, "update_dataset")}
+        collaborating: set[str] = set()
+        if authz.check_config_permission("allow_dataset_collaborators"):
+            collaborating = {row[0] for row in model.Session.query(model.PackageMember.package_id).filter(
+                model.PackageMember.user_id == who.user_id,
+                model.PackageMember.package_id.in_([package.id for package in packages]),
+                model.PackageMember.capacity.in_(["admin", "editor"]))}
+        packages = [package for package in packages if not package.owner_org
+                    or package.owner_org in permitted or package.id in collaborating]
+    return {package.id for package in packages
+            if authorized(who, "package_update", package.id, package)}

@@ -14,7 +14,7 @@ from ckan.types import Context
 
 from ckanext.datong import lists
 from ckanext.datong.access.decision import (
-    ALLOWED, MESSAGES, Entry, authorized, can_see_grade, file_statuses, seen_entries)
+    ALLOWED, MESSAGES, Entry, authorized, can_see_grade, file_statuses, seen_entries, updatable)
 from ckanext.datong.access.identity import Viewer, current_viewer, viewer_from_context
 from ckanext.datong.schema_fields import GRADE, ITEM_FLAGS, ITEM_GRADE, ITEMS
 
@@ -34,13 +34,16 @@ def redact_entry(who: Viewer, pkg_dict: dict[str, Any]) -> None:
     _redact(who, pkg_dict, for_view=False)
 
 
-def _redact(who: Viewer, pkg_dict: dict[str, Any], for_view: bool) -> None:
+def _redact(who: Viewer, pkg_dict: dict[str, Any], for_view: bool,
+            editor: Optional[bool] = None) -> None:
     """Add `datong_access` and each resource's `datong_download`; for callers who cannot
     update the entry, blank the URLs of files they may not download and drop the grading.
     A caller who can update gets the dict untouched outside pages: package_patch and
-    package_update build on package_show, and must write back exactly what is stored."""
+    package_update build on package_show, and must write back exactly what is stored.
+    `editor`: whether `who` may update the entry, when already known."""
     entry = Entry.of_dict(pkg_dict)
-    editor = who.user is not None and authorized(who, "package_update", entry.id)
+    if editor is None:
+        editor = who.user is not None and authorized(who, "package_update", entry.id)
     if editor and not for_view:
         return
     resources = [r for r in pkg_dict.get("resources") or [] if isinstance(r, dict)]
@@ -150,9 +153,12 @@ def redact_search_results(search_results: dict[str, Any]) -> dict[str, Any]:
         return search_results
     who = viewer_from_context(context) if context is not None else current_viewer()
     for_view = bool(context and context.get("for_view"))
-    for result in search_results.get("results") or []:
+    results = search_results.get("results") or []
+    editable = updatable(who, [result["id"] for result in results
+                               if isinstance(result.get("resources"), list) and result.get("id")])
+    for result in results:
         if isinstance(result.get("resources"), list):
-            _redact(who, result, for_view)
+            _redact(who, result, for_view, editor=result.get("id") in editable)
         else:
             _redact_fields(who, result)
     return search_results

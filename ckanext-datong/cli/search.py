@@ -22,8 +22,9 @@ def rebuild(workers: int, batch_size: int) -> None:
         raise click.ClickException("此命令仅用于内置 PostgreSQL 搜索 (ckanext.datong.search.backend = postgres)；"
                                    "使用 Solr 时请运行 ckan search-index rebuild")
     summary = search_rebuild.rebuild(workers=workers, batch_size=batch_size, echo=click.echo)
-    for package_id in summary.failed:
-        click.echo(f"failed: {package_id}", err=True)
     click.echo(summary.line())
     if summary.failed:
+        click.echo(f"索引失败的条目（{len(summary.failed)} 个）：", err=True)
+        for package_id in summary.failed:
+            click.echo(package_id, err=True)
         raise SystemExit(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ckanext.datong.search.analysis import query_tokens
 from ckanext.datong.search.errors import bad_request
 from ckanext.datong.search.fields import FieldType, copied_to_text, field_type
 from ckanext.datong.search.lucene import STRING_COLUMNS, Compiled, LuceneCompiler, text_tsquery
@@ -97,6 +98,9 @@ class DismaxCompiler(LuceneCompiler):
                 self._unranked -= 1
             else:
                 (required if clause.occur == "+" else optional).append(self.clause(clause))
+                if {"title", "text"} & set(self.fields):
+                    self.title_words.extend(w for w in dict.fromkeys(query_tokens(clause.text))
+                                            if w not in self.title_words)
         parts = list(required)
         if optional:
             needed = minimum_match(self.mm, len(optional))

@@ -8,12 +8,12 @@ from typing import Any, Iterator, Mapping
 import psycopg2
 import pysolr
 
-from ckanext.datong.search import cache, store
+from ckanext.datong.search import cache, store, summary
 from ckanext.datong.search.dismax import DismaxCompiler
 from ckanext.datong.search.errors import bad_request, syntax_error
 from ckanext.datong.search.fields import FieldType, field_type
 from ckanext.datong.search.documents import INT_COLUMNS
-from ckanext.datong.search.lucene import DATE_COLUMNS, STRING_COLUMNS, LuceneCompiler
+from ckanext.datong.search.lucene import DATE_COLUMNS, STRING_COLUMNS, LuceneCompiler, tsquery_lexeme
 
 # Rank weights for lexemes weighted D, C, B, A: CKAN boosts name/title 4 and tags/groups 2.
 # Ranking reads rank_vector (those fields only), which stays small and inline, so ranking
@@ -92,6 +92,8 @@ class Search:
         self.compiler = compiler
         conditions = [compiler.compile(query).sql]
         self.matches_text = compiler.matches_text
+        # dismax writes its string-field conditions itself: fields_used does not know them
+        self.fields_used = set(compiler.fields_used) | ({"*"} if isinstance(compiler, DismaxCompiler) else set())
         for fq in _params(params.get("fq")):
             fq = str(fq).strip()
             if fq.startswith("{!"):
@@ -101,8 +103,10 @@ class Search:
                                                  params=compiler.params, ranked=False)
                 conditions.append(filter_compiler.compile(fq).sql)
                 self.matches_text = self.matches_text or filter_compiler.matches_text
+                self.fields_used |= filter_compiler.fields_used
         self.where = " AND ".join(conditions)
         self.rank = self._rank_expression()
+        self.title_cover = self._title_cover_expression()
 
     def _rank_expression(self) -> str:
         queries = self.compiler.rank_queries
@@ -110,6 +114,24 @@ class Search:
             return "1.0::real"
         tsquery = self.compiler.bind(" | ".join(f"({q})" for q in queries))
         return f"ts_rank({_RANK_WEIGHTS}, d.rank_vector, CAST({tsquery} AS tsquery))"
+
+    def _title_cover_expression(self) -> str:
+        """How much of an entry's title the query words cover, ranked before the score: 0
+        unless the title (rank_vector's A lexemes) holds every word; else 1 / (2 × the title's
+        length in characters, less 1 when the words follow one another in order: a word after
+        the other, or both inside one longer word, 公交 线路 in 公交线路). So the shorter title
+        comes first, and of two titles of one length the one with the words adjacent."""
+        words = [tsquery_lexeme(word) + ":A" for word in self.compiler.title_words]
+        if not words:
+            return "0::real"
+        every = self.compiler.bind(" & ".join(words))
+        adjacent = "0"
+        if len(words) > 1:
+            phrase = self.compiler.bind(" & ".join(f"({a} <-> {b} | {a} <0> {b})"
+                                                   for a, b in zip(words, words[1:])))
+            adjacent = f"(d.rank_vector @@ CAST({phrase} AS tsquery))::int"
+        return (f"(CASE WHEN d.rank_vector @@ CAST({every} AS tsquery) THEN 1.0 / "
+                f"(2 * greatest(char_length(d.title_string), 1) - {adjacent}) ELSE 0 END)::real")
 
     def order_by(self) -> str:
         """ORDER BY for `sort`, with doc_key as the tie-breaker in the last key's direction, so
@@ -123,6 +145,8 @@ class Search:
                 raise pysolr.SolrError(f"Can't determine a Sort Order (asc or desc) in sort spec '{item.strip()}'")
             name, direction = words[0], words[1].upper()
             if name == "score":
+                if self.compiler.title_words:
+                    parts.append(f"title_cover {direction}")
                 if self.compiler.rank_queries:  # otherwise every score is the same
                     parts.append(f"score {direction}")
             elif name in DATE_COLUMNS or name in INT_COLUMNS:  # always set (counts default to 0)
@@ -156,18 +180,28 @@ class Search:
                 hits, facets = self.counts(cur, fields)
                 docs = []
                 if rows and hits > start:
-                    cur.execute(f"SELECT d.doc, {self.rank} AS score FROM datong_search_doc d "
-                                f"WHERE {self.where} ORDER BY {order} LIMIT {rows} OFFSET {start}",
+                    cur.execute(f"SELECT d.doc, {self.rank} AS score, {self.title_cover} AS title_cover "
+                                f"FROM datong_search_doc d WHERE {self.where} "
+                                f"ORDER BY {order} LIMIT {rows} OFFSET {start}",
                                 self.compiler.params)
-                    docs = [self.project(doc, score) for doc, score in cur.fetchall()]
+                    docs = [self.project(doc, score) for doc, score, _ in cur.fetchall()]
             except psycopg2.Error as error:
                 raise syntax_error(str(self.params.get("q")), error.pgerror or str(error)) from error
         return Results(docs=docs, hits=hits, facets={"facet_fields": facets} if fields else {})
+
+    def summarized(self, fields: list[str]) -> bool:
+        """Whether the counts kept per visibility class (summary) answer this search: it
+        filters on the class columns only, and every facet field is counted there."""
+        return (not self.matches_text and self.fields_used <= set(summary.CLASS_COLUMNS)
+                and set(fields) <= summary.FIELDS)
 
     def counts(self, cur: Any, fields: list[str]) -> tuple[int, dict[str, list[Any]]]:
         """The number of matches and the facet counts, from the cache when the index has not
         changed since they were computed (never while this transaction has its own writes)."""
         def compute() -> list[Any]:
+            if self.summarized(fields):
+                hits, counted = summary.counts(cur, self.where, self.compiler.params, fields)
+                return [hits, self.facet_lists(counted)]
             cur.execute(f"SELECT count(*) FROM datong_search_doc d WHERE {self.where}", self.compiler.params)
             hits = cur.fetchone()[0]
             return [hits, self.count_facets(cur, fields) if fields and hits else {f: [] for f in fields}]
@@ -191,13 +225,7 @@ class Search:
         return out
 
     def count_facets(self, cur: Any, fields: list[str]) -> dict[str, list[Any]]:
-        """Solr's facet_fields: per field a flat [value, count, value, count …] list."""
-        def per_field(key: str, field: str, default: Any) -> Any:
-            return self.params.get(f"f.{field}.facet.{key}", self.params.get(f"facet.{key}", default))
-
-        limits = {f: _int(per_field("limit", f, 100), "facet.limit") for f in fields}
-        mincounts = {f: _int(per_field("mincount", f, 0), "facet.mincount") for f in fields}
-        by_index = {f: str(per_field("sort", f, "count")) == "index" for f in fields}
+        """Solr's facet_fields, counted over the terms of every matching document."""
         names = self.compiler.bind(fields)
         cur.execute(
             f"""WITH matched AS MATERIALIZED (SELECT d.doc_key FROM datong_search_doc d WHERE {self.where})
@@ -207,12 +235,23 @@ class Search:
             self.compiler.params)
         counted: dict[str, list[tuple[str, int]]] = {f: [] for f in fields}
         for field, value, count in cur.fetchall():
-            if count >= mincounts[field]:
-                counted[field].append((value, count))
+            counted[field].append((value, count))
+        return self.facet_lists(counted)
+
+    def facet_lists(self, counted: dict[str, list[tuple[str, int]]]) -> dict[str, list[Any]]:
+        """Solr's facet_fields from the (value, count) pairs of each field: per field a flat
+        [value, count, value, count …] list, after facet.mincount, facet.sort and facet.limit."""
+        def per_field(key: str, field: str, default: Any) -> Any:
+            return self.params.get(f"f.{field}.facet.{key}", self.params.get(f"facet.{key}", default))
+
         facets = {}
         for field, pairs in counted.items():
-            pairs.sort(key=(lambda p: p[0]) if by_index[field] else (lambda p: (-p[1], p[0])))
-            if limits[field] >= 0:
-                pairs = pairs[:limits[field]]
+            limit = _int(per_field("limit", field, 100), "facet.limit")
+            mincount = _int(per_field("mincount", field, 0), "facet.mincount")
+            by_index = str(per_field("sort", field, "count")) == "index"
+            pairs = [pair for pair in pairs if pair[1] >= mincount]
+            pairs.sort(key=(lambda p: p[0]) if by_index else (lambda p: (-p[1], p[0])))
+            if limit >= 0:
+                pairs = pairs[:limit]
             facets[field] = [item for pair in pairs for item in pair]
         return facets

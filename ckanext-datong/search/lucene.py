@@ -104,8 +104,10 @@ class LuceneCompiler:
         self.now = datetime.datetime.now(datetime.timezone.utc)
         self.params: dict[str, Any] = {} if params is None else params
         self.rank_queries: list[str] = []
+        self.title_words: list[str] = []  # ranked words whose coverage of a title ranks it
         self._unranked = 0 if ranked else 1  # > 0 while compiling what must not rank
         self.matches_text = False  # whether the condition reads the text index
+        self.fields_used: set[str] = set()  # the fields whose values the condition reads
 
     # entry points -------------------------------------------------------------------------
 
@@ -189,6 +191,7 @@ class LuceneCompiler:
 
     def term(self, field: str | None, value: str, phrase: bool) -> str:
         name = field or self.default_field
+        self.fields_used.add(name)
         kind = field_type(name)
         if kind is FieldType.TEXT:
             return self.text_match(text_tsquery(name, value, phrase))
@@ -204,6 +207,7 @@ class LuceneCompiler:
         return self.term_rows(name, [("value =", value)])
 
     def wildcard(self, name: str, raw: str) -> str:
+        self.fields_used.add(name)
         kind = field_type(name)
         if kind is FieldType.TEXT:
             stem = unescape(raw.rstrip("*"))
@@ -220,6 +224,7 @@ class LuceneCompiler:
     def exists(self, name: str) -> str:
         if name == "*":
             return "TRUE"
+        self.fields_used.add(name)
         if name in STRING_COLUMNS or name in DATE_COLUMNS:
             return f"d.{name} IS NOT NULL"
         if name == "permission_labels":
@@ -230,6 +235,7 @@ class LuceneCompiler:
 
     def range(self, field: str | None, node: tree.Range) -> str:
         name = field or self.default_field
+        self.fields_used.add(name)
         bounds = []
         for item, inclusive, operator in ((node.low, node.include_low, ">"),
                                           (node.high, node.include_high, "<")):

@@ -1,16 +1,20 @@
 """A parallel, batched rebuild of the embedded index (`ckan datong search rebuild`).
 
-CKAN's `search-index rebuild` indexes and writes one dataset at a time in one process.
-This builds the same documents through CKAN's own PackageSearchIndex, but writes them in
-batches and spreads the datasets over forked worker processes.
+CKAN's `search-index rebuild` shows, indexes and writes one dataset at a time in one
+process. This builds the same documents through CKAN's own PackageSearchIndex from entry
+dicts read a batch at a time (search/bulk_show.py: package_show's dict in a few queries per
+batch), writes them in batches and spreads the batches over forked worker processes. Each
+entry is indexed in a savepoint of its own: one that fails (in a plugin hook, in the
+database) is rolled back alone and reported by id, the rest of its batch is written.
 """
 from __future__ import annotations
 
 import dataclasses
+import logging
 import multiprocessing
 import signal
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import sqlalchemy
 
@@ -18,8 +22,10 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib.search import index_for
 
-from ckanext.datong.search import store
+from ckanext.datong.search import bulk_show, store
 from ckanext.datong.search.connection import collecting_documents
+
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -38,21 +44,50 @@ class Summary:
 
 
 def _index_chunk(package_ids: Sequence[str]) -> tuple[int, list[str]]:
-    """Index one chunk of datasets in one transaction; (indexed, ids that failed)."""
+    """Index one chunk of datasets in one transaction, each in a savepoint of its own;
+    (indexed, ids that failed)."""
     package_index = index_for(model.Package)
-    show = tk.get_action("package_show")
-    failed = []
+    failed: list[str] = []
+    try:
+        with model.Session.begin_nested():
+            batch: bulk_show.Batch | None = bulk_show.load(package_ids)
+    except Exception as error:  # a row that cannot be read: read the entries one by one
+        log.warning("index rebuild: batch of %d not readable at once (%s)", len(package_ids), error)
+        batch = None
     with collecting_documents() as docs:
         for package_id in package_ids:
+            collected = len(docs)
             try:
-                package_index.index_package(
-                    show({"ignore_auth": True, "validate": False, "use_cache": False},
-                         {"id": package_id}))
-            except Exception:  # reported by id; one broken dataset must not stop the rebuild
+                with model.Session.begin_nested():
+                    source = batch or bulk_show.load([package_id])
+                    package_index.index_package(source.show(package_id))
+            except Exception as error:  # reported by id; one broken entry must not stop the rest
+                del docs[collected:]
+                log.warning("index rebuild: entry %s failed: %r", package_id, error)
                 failed.append(package_id)
-        store.add(docs)
+        failed += _write(docs)
     model.Session.commit()
     return len(package_ids) - len(failed), failed
+
+
+def _write(docs: list[dict[str, Any]]) -> list[str]:
+    """Write the batch's documents in one go, or one by one when that fails; the ids of the
+    entries whose document could not be written."""
+    try:
+        with model.Session.begin_nested():
+            store.add(docs)
+        return []
+    except Exception as error:
+        log.warning("index rebuild: batch write failed (%r), writing entry by entry", error)
+    failed = []
+    for doc in docs:
+        try:
+            with model.Session.begin_nested():
+                store.add([doc])
+        except Exception as error:
+            log.warning("index rebuild: entry %s not written: %r", doc.get("id"), error)
+            failed.append(doc.get("id"))
+    return failed
 
 
 def _start_worker() -> None:

@@ -9,8 +9,10 @@ after patching.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
+from typing import Any, Callable
 
 import ckan
 from ckan import model
@@ -24,6 +26,8 @@ CKAN_SERIES = "2.11."
 """The CKAN release series whose search layer the seam was written against."""
 SOLR_MODULE = "ckan.lib.search.common"
 """Where CKAN defines make_connection."""
+NOTIFIED = "datong_search_notified"
+"""Set on a session while CKAN commits it: ids of the datasets its notifications indexed."""
 REQUIRED = ("ckan.lib.search.common", "ckan.lib.search", "ckan.lib.search.index",
             "ckan.lib.search.query")
 """CKAN's modules that call make_connection by the name they imported."""
@@ -46,7 +50,10 @@ def use_postgres_backend() -> None:
         raise CkanConfigurationException(
             f"内置检索未能接管 CKAN 的 Solr 连接（{', '.join(left or missing)}）："
             "请检查是否有其他插件替换了 make_connection，或设置 ckanext.datong.search.backend = solr")
-    importlib.import_module("ckan.lib.search").check_solr_schema_version = _no_solr_schema
+    search = importlib.import_module("ckan.lib.search")
+    search.check_solr_schema_version = _no_solr_schema
+    if not hasattr(search.SynchronousSearchPlugin.notify, "__wrapped__"):
+        search.SynchronousSearchPlugin.notify = _once_per_commit(search.SynchronousSearchPlugin.notify)
     if not event.contains(model.Session, "before_commit", _mark_committing):
         event.listen(model.Session, "before_commit", _mark_committing, insert=True)
         event.listen(model.Session, "after_commit", _after_commit)
@@ -69,12 +76,30 @@ def _no_solr_schema(schema_file: str | None = None) -> bool:
     return True
 
 
+def _once_per_commit(notify: Callable[..., None]) -> Callable[..., None]:
+    """CKAN's index notification, run once per dataset and commit: CKAN notifies a new dataset
+    twice in the commit that creates it (as new, then as changed through its new resources and
+    extras), and each notification builds the whole document again (package_show, validation)."""
+    @functools.wraps(notify)
+    def once(self: Any, entity: Any, operation: str) -> None:
+        indexed = model.Session().info.get(NOTIFIED)
+        if indexed is not None and isinstance(entity, model.Package) and operation != "deleted":
+            if entity.id in indexed:
+                return
+            indexed.add(entity.id)
+        notify(self, entity, operation)
+
+    return once
+
+
 def _mark_committing(session) -> None:
     session.info[COMMITTING] = True
+    session.info[NOTIFIED] = set()
 
 
 def _after_commit(session) -> None:
     session.info.pop(COMMITTING, None)
+    session.info.pop(NOTIFIED, None)
     session.info.pop(store.WRITTEN, None)
     if session.info.pop(store.UNCOMMITTED_WRITES, False):
         cache.bump_generation()
@@ -82,6 +107,7 @@ def _after_commit(session) -> None:
 
 def _after_rollback(session, *_) -> None:
     session.info.pop(COMMITTING, None)
+    session.info.pop(NOTIFIED, None)
     session.info.pop(store.WRITTEN, None)
     session.info.pop(store.UNCOMMITTED_WRITES, None)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from typing import Any, Iterable, Sequence
 
 import psycopg2.extras
@@ -14,6 +15,7 @@ from psycopg2.extras import Json
 
 from ckan import model
 
+from ckanext.datong.search import summary
 from ckanext.datong.search.documents import INT_COLUMNS, IndexRow, build_row
 
 # Set on a session that wrote to the index and has not committed yet.
@@ -60,8 +62,12 @@ def add(docs: Iterable[dict[str, Any]]) -> None:
 
 
 def _write_rows(rows: Sequence[IndexRow]) -> None:
-    """Upsert prepared rows in three statements, however many rows there are."""
+    """Upsert prepared rows in a few statements, however many rows there are, and change the
+    facet counts by what they change (summary)."""
     cur = _writing_cursor()
+    cur.execute("SELECT doc_key FROM datong_search_doc WHERE index_id = ANY(%s) ORDER BY doc_key FOR UPDATE",
+                ([row.index_id for row in rows],))
+    before = summary.contributions(cur, [key for key, in cur.fetchall()])
     values = [tuple(getattr(row, column) for column in _COLUMNS)
               + (row.search_vector, row.rank_vector, Json(row.doc)) for row in rows]
     keys = psycopg2.extras.execute_values(
@@ -87,23 +93,34 @@ def _write_rows(rows: Sequence[IndexRow]) -> None:
         [(field, value, key_of[row.index_id]) for row in rows for field, value in row.terms],
         page_size=10000,
     )
+    summary.apply(cur, before, summary.contributions(cur, doc_keys))
+
+
+def _delete(condition: str, params: Any) -> int:
+    """Delete the documents matching a condition on `d` and take them out of the facet counts;
+    the number deleted."""
+    cur = _deleting_cursor()
+    cur.execute(f"SELECT doc_key FROM datong_search_doc d WHERE {condition} ORDER BY doc_key FOR UPDATE",
+                params)
+    keys = [key for key, in cur.fetchall()]
+    if not keys:
+        return 0
+    before = summary.contributions(cur, keys)
+    cur.execute("DELETE FROM datong_search_doc WHERE doc_key = ANY(%s)", (keys,))
+    deleted = cur.rowcount
+    summary.apply(cur, before, Counter())
+    return deleted
 
 
 def delete_where(condition: str, params: dict[str, Any]) -> int:
     """Delete the documents matching a compiled query condition; the number deleted."""
-    cur = _deleting_cursor()
-    cur.execute(f"DELETE FROM datong_search_doc d WHERE {condition}", params)
-    return cur.rowcount
+    return _delete(condition, params)
 
 
 def delete_ids(index_ids: Sequence[str]) -> None:
-    _deleting_cursor().execute("DELETE FROM datong_search_doc WHERE index_id = ANY(%s) OR id = ANY(%s)",
-                     (list(index_ids), list(index_ids)))
+    _delete("d.index_id = ANY(%s) OR d.id = ANY(%s)", (list(index_ids), list(index_ids)))
 
 
 def delete_all_but(site_id: str, ids: Sequence[str]) -> int:
     """Delete the site's documents of every dataset not in `ids`; the number deleted."""
-    cur = _deleting_cursor()
-    cur.execute("DELETE FROM datong_search_doc WHERE site_id = %s AND NOT (id = ANY(%s))",
-                (site_id, list(ids)))
-    return cur.rowcount
+    return _delete("d.site_id = %s AND NOT (d.id = ANY(%s))", (site_id, list(ids)))

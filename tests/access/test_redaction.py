@@ -198,3 +198,27 @@ def test_related_codes_name_only_entries_the_reader_may_see(
         assert found[0]["related_codes"] == expected
     finally:
         helpers.call_action("package_patch", context=sysadmin, id=entry, related_codes=[])
+
+
+@pytest.mark.parametrize("role", ["anonymous", "citizen", "county", "other_dept", "authority",
+                                  "owner", "sysadmin"])
+def test_updatable_entries_are_those_package_update_allows(world: World, role: str) -> None:
+    """Search results ask who may update a whole page at once: the same answer as CKAN's
+    package_update auth asked entry by entry."""
+    user = world.users[role]
+    who = access.viewer(model.User.get(user["name"]) if user else None)
+    ids = [entry["id"] for entry in world.entries.values()]
+    assert access.updatable(who, ids) == {
+        package_id for package_id in ids
+        if who.user is not None and access.authorized(who, "package_update", package_id)}
+    assert bool(access.updatable(who, ids)) is (role in ("owner", "sysadmin"))
+
+
+def test_search_results_of_editors_are_untouched_and_others_redacted(world: World) -> None:
+    """An editor's search results are written back like package_show output: untouched; the
+    same search for another government user is marked and redacted."""
+    query = {"q": "访问测试", "rows": 100, "include_private": True}
+    for role, untouched in (("owner", True), ("other_dept", False)):
+        found = helpers.call_action("package_search", context=world.context(role), **query)
+        assert found["results"]
+        assert all(("datong_access" not in dataset) is untouched for dataset in found["results"])

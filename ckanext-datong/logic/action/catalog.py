@@ -1,4 +1,6 @@
-"""Chained CKAN actions on catalog entries: create and update refuse a malformed 信息项 list,
+"""Chained CKAN actions on catalog entries: create and update refuse a malformed 信息项 list
+and take turns on the free tags they create (two writers creating one new tag at once would
+each insert it: the tag table's uniqueness does not hold for tags without a vocabulary),
 search neutralises grades for those who may not see them and redacts its results, and
 package_list lists only the entries the caller may see (it reads the database, not the index)."""
 from __future__ import annotations
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 from ckan.logic.schema import default_package_list_schema
 from ckan.types import Action, Context
 
-from ckanext.datong import access, facets
+from ckanext.datong import access, facets, locks
 
 ITEMS_SHAPE = "「信息项」应为列表，每个信息项是包含名称、数据类型等字段的对象"
 
@@ -25,15 +27,43 @@ def check_items_shape(data_dict: dict[str, Any]) -> None:
         raise tk.ValidationError({"items": [ITEMS_SHAPE]})
 
 
+def free_tag_names(data_dict: dict[str, Any]) -> set[str]:
+    """The names of the tags without a vocabulary that `data_dict` gives (tags, tag_string)."""
+    names = {str(tag.get("name") or "").strip() for tag in data_dict.get("tags") or []
+             if isinstance(tag, dict) and not tag.get("vocabulary_id")}
+    tag_string = data_dict.get("tag_string")
+    if isinstance(tag_string, str):
+        names.update(part.strip() for part in tag_string.split(","))
+    elif isinstance(tag_string, list):
+        names.update(str(part).strip() for part in tag_string)
+    names.discard("")
+    return names
+
+
+def take_turns_on_new_tags(data_dict: dict[str, Any]) -> None:
+    """Hold, until the transaction ends, a lock per free tag of `data_dict` that does not exist
+    yet (in name order, so writers never wait for each other in a circle): a concurrent writer
+    creating the same tag waits for this one to commit, then finds the tag and uses it."""
+    names = free_tag_names(data_dict)
+    if not names:
+        return
+    existing = {name for (name,) in model.Session.query(model.Tag.name).filter(
+        model.Tag.name.in_(names), model.Tag.vocabulary_id.is_(None))}
+    for name in sorted(names - existing):
+        locks.transaction_lock(f"datong-new-tag:{name}")
+
+
 @tk.chained_action
 def package_create(next_action: Action, context: Context, data_dict: dict[str, Any]) -> Any:
     check_items_shape(data_dict)
+    take_turns_on_new_tags(data_dict)
     return next_action(context, data_dict)
 
 
 @tk.chained_action
 def package_update(next_action: Action, context: Context, data_dict: dict[str, Any]) -> Any:
     check_items_shape(data_dict)
+    take_turns_on_new_tags(data_dict)
     return next_action(context, data_dict)
 
 
