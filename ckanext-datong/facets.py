@@ -8,12 +8,15 @@ reveal an entry's grade.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import re
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Iterator
 
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import model
 from luqum import tree
 from luqum.exceptions import ParseError
@@ -71,13 +74,41 @@ def _items(pkg_dict: dict[str, Any]) -> list[dict[str, Any]]:
     return [item for item in items or [] if isinstance(item, dict)]
 
 
+_REGIONS: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "datong_organization_regions", default=None)
+"""Organizations' region codes read ahead for a batch of entries (`regions_prefetched`)."""
+
+
+def _regions(organization_ids: list[str]) -> dict[str, str]:
+    """The region code (区划代码) of each organization that has one; all when no ids given."""
+    extra = model.group_extra_table
+    query = sa.select(extra.c.group_id, extra.c.value).where(extra.c.key == "region_code")
+    if organization_ids:
+        query = query.where(extra.c.group_id.in_(organization_ids))
+    return dict(model.Session.execute(query).all())
+
+
+@contextlib.contextmanager
+def regions_prefetched() -> Iterator[None]:
+    """Read every organization's region code once for all the index hooks a batch of entries
+    runs (the index rebuild), instead of one organization lookup per entry."""
+    token = _REGIONS.set(_regions([]))
+    try:
+        yield
+    finally:
+        _REGIONS.reset(token)
+
+
 def _county(pkg_dict: dict[str, Any]) -> str | None:
     """The county code of the 区县 facet (see COUNTY)."""
     scope = pkg_dict.get("spatial_scope")
     if isinstance(scope, str) and is_county(scope):
         return scope
-    organization = model.Group.get(pkg_dict.get("owner_org") or "")
-    region = organization.extras.get("region_code") if organization is not None else None
+    owner = pkg_dict.get("owner_org")
+    if not owner:
+        return None
+    regions = _REGIONS.get()
+    region = (regions if regions is not None else _regions([owner])).get(owner)
     return region if isinstance(region, str) and is_county(region) else None
 
 

@@ -20,17 +20,20 @@ package_search with either search backend. Entry dicts carry the same aggregated
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import hashlib
 import logging
 import re
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan import model
 from ckan.lib import search
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import SQLAlchemyError
 
 from ckanext.datong import clock
@@ -47,6 +50,9 @@ SORT_FIELDS = {"views_total": "views_total", "views_recent": "views_recent",
 """CKAN's integer index fields (schema.xml) and the counts they hold."""
 _ROBOTS = re.compile(r"bot|crawl|spider|slurp", re.I)
 _BATCH = 200
+_PREFETCHED: contextvars.ContextVar[dict[str, Optional[Row]] | None] = contextvars.ContextVar(
+    "datong_popularity_prefetched", default=None)
+"""Counts read ahead for a batch of entries (`prefetched`): entry id → its row, None if none."""
 
 
 def visitor_key(address: str, agent: str, user_id: str) -> str:
@@ -77,19 +83,41 @@ def record(kind: str, package_id: str, visitor: str, resource_id: str = "") -> N
         log.warning("popularity not recorded: %s", error)
 
 
-def _summary(row: Optional[Popularity]) -> dict[str, dict[str, int]]:
+def _summary(row: Optional[Row]) -> dict[str, dict[str, int]]:
     if row is None:
         return {VIEWS: {"total": 0, "recent": 0}, DOWNLOADS: {"total": 0, "recent": 0}}
     return {VIEWS: {"total": row.views_total, "recent": row.views_recent},
             DOWNLOADS: {"total": row.downloads_total, "recent": row.downloads_recent}}
 
 
-def summaries(package_ids: Iterable[str]) -> dict[str, dict[str, dict[str, int]]]:
-    """`tracking_summary` and `datong_downloads` of each entry, in one query."""
+def _rows(package_ids: Iterable[str]) -> dict[str, Optional[Row]]:
+    """The stored counts of each entry (None where it has none), in one query or none when
+    a batch prefetched them."""
     ids = list(dict.fromkeys(package_ids))
-    rows = model.Session.query(Popularity).filter(Popularity.package_id.in_(ids)).all() if ids else []
-    found = {row.package_id: row for row in rows}
-    return {package_id: _summary(found.get(package_id)) for package_id in ids}
+    known = _PREFETCHED.get()
+    if known is not None and all(package_id in known for package_id in ids):
+        return {package_id: known[package_id] for package_id in ids}
+    table = Popularity.__table__
+    found = {row.package_id: row for row in model.Session.execute(
+        sa.select(table).where(table.c.package_id.in_(ids)))} if ids else {}
+    return {package_id: found.get(package_id) for package_id in ids}
+
+
+@contextlib.contextmanager
+def prefetched(package_ids: Iterable[str]) -> Iterator[None]:
+    """Read the counts of a batch of entries once for all the show and index hooks the batch
+    runs (the index rebuild): one query instead of two per entry."""
+    token = _PREFETCHED.set(_rows(package_ids))
+    try:
+        yield
+    finally:
+        _PREFETCHED.reset(token)
+
+
+def summaries(package_ids: Iterable[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """`tracking_summary` and `datong_downloads` of each entry, in one query (none inside
+    `prefetched`)."""
+    return {package_id: _summary(row) for package_id, row in _rows(package_ids).items()}
 
 
 def add_to(entries: Iterable[dict[str, Any]]) -> None:
@@ -105,7 +133,7 @@ def index_fields(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     the dict-only figures are left out of the index."""
     pkg_dict.pop(VIEWS, None)
     pkg_dict.pop(DOWNLOADS, None)
-    row = model.Session.get(Popularity, pkg_dict["id"])
+    row = _rows([pkg_dict["id"]])[pkg_dict["id"]]
     for field, column in SORT_FIELDS.items():
         pkg_dict[field] = getattr(row, column) if row is not None else 0
     return pkg_dict
