@@ -103,7 +103,7 @@ def _as_seen(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
         group["packages"] = [package for package in packages if package["id"] in kept]
         for package in group["packages"]:
             access.redact_entry(who, package)
-        listings.recount(who, group)
+    listings.recount(who, groups)
     return groups
 
 

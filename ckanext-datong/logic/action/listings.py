@@ -229,58 +229,102 @@ def _diff(objects: list[dict[str, Any]], diff_type: str) -> str:
 # --------------------------------------------------------------------------- counts
 
 
-def _entry_count(who: access.Viewer, *conditions: sa.sql.ColumnElement) -> int:
+def _entry_counts(who: access.Viewer, key: sa.sql.ColumnElement, ids: set[str],
+                  *conditions: sa.sql.ColumnElement,
+                  source: Optional[sa.sql.FromClause] = None) -> dict[str, int]:
+    """The number of entries `who` may see per value of `key` among `ids`, in one query."""
     package = model.package_table
-    query = sa.select(sa.func.count()).select_from(package).where(
-        package.c.type == "dataset", _seen(who), *conditions)
-    return int(model.Session.scalar(query) or 0)
+    query = (sa.select(key, sa.func.count(sa.distinct(package.c.id)))
+             .select_from(package if source is None else source)
+             .where(package.c.type == "dataset", _seen(who), key.in_(ids), *conditions)
+             .group_by(key))
+    return {value: int(count) for value, count in model.Session.execute(query)}
 
 
-def _group_count(who: access.Viewer, group: dict[str, Any]) -> int:
-    """The entries of an organization, or the members of a group, that `who` may see."""
+def _organization_counts(who: access.Viewer, ids: set[str]) -> dict[str, int]:
+    """The entries of each organization that `who` may see."""
+    return _entry_counts(who, model.package_table.c.owner_org, ids)
+
+
+def _group_counts(who: access.Viewer, ids: set[str]) -> dict[str, int]:
+    """The members of each group that `who` may see."""
+    package, member = model.package_table, model.member_table
+    return _entry_counts(who, member.c.group_id, ids,
+                         member.c.table_name == "package", member.c.state == model.State.ACTIVE,
+                         source=package.join(member, member.c.table_id == package.c.id))
+
+
+def _user_counts(who: access.Viewer, ids: set[str]) -> dict[str, int]:
+    """The entries each user created that `who` may see (private ones on their own account
+    only, as CKAN counts them)."""
     package = model.package_table
-    if group.get("is_organization"):
-        return _entry_count(who, package.c.owner_org == group["id"])
-    member = model.member_table
-    return _entry_count(who, package.c.id.in_(
-        sa.select(member.c.table_id).where(
-            member.c.group_id == group["id"], member.c.table_name == "package",
-            member.c.state == model.State.ACTIVE)))
+    own = package.c.creator_user_id == who.user_id if who.user_id else sa.false()
+    return _entry_counts(who, package.c.creator_user_id, ids,
+                         sa.or_(package.c.private.is_(False), own))
 
 
-def _user_count(who: access.Viewer, user: dict[str, Any]) -> int:
-    """The entries a user created that `who` may see (private ones on their own account only,
-    as CKAN counts them)."""
-    package = model.package_table
-    conditions = [package.c.creator_user_id == user["id"]]
-    if who.user_id != user["id"]:
-        conditions.append(package.c.private.is_(False))
-    return _entry_count(who, *conditions)
+_COUNTS = {"organization": ("package_count", _organization_counts),
+           "group": ("package_count", _group_counts),
+           "user": ("number_created_packages", _user_counts)}
+"""The kinds of counted objects: the key of their count, and how to count a set of them."""
 
 
 def recount(who: access.Viewer, value: Any) -> None:
     """Every entry count in an answer (organizations' and groups' package_count, users'
-    number_created_packages) counted again over the entries `who` may see."""
+    number_created_packages) counted again over the entries `who` may see: one query per
+    kind of count, however long the list."""
+    found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _COUNTS}
+    _collect(value, found)
+    for kind, items in found.items():
+        if items:
+            key, count = _COUNTS[kind]
+            counted = count(who, {item["id"] for item in items})
+            for item in items:
+                item[key] = counted.get(item["id"], 0)
+
+
+def _collect(value: Any, found: dict[str, list[dict[str, Any]]]) -> None:
+    """The counted objects anywhere in an answer, by kind."""
     if isinstance(value, list):
         for item in value:
-            recount(who, item)
+            _collect(item, found)
         return
     if not isinstance(value, dict):
         return
     if "package_count" in value and "is_organization" in value and value.get("id"):
-        value["package_count"] = _group_count(who, value)
+        found["organization" if value.get("is_organization") else "group"].append(value)
     if "number_created_packages" in value and value.get("id"):
-        value["number_created_packages"] = _user_count(who, value)
+        found["user"].append(value)
     for item in value.values():
         if isinstance(item, (list, dict)):
-            recount(who, item)
+            _collect(item, found)
+
+
+_RECOUNT_PENDING = "datong_recount_pending"
+"""Context key set while a recounting action runs: the actions it calls with the same context
+(organization_list shows each organization) leave their counts to it."""
 
 
 def _recounting(name: str) -> Action:
     """A chained action whose entry counts are those of the entries the caller may see
-    (CKAN counts every public entry, from the index or the database, whatever its audience)."""
-    return _checked_after(name, f"CKAN's {name}, counting only the entries the caller may see.",
-                          recount)
+    (CKAN counts every public entry, from the index or the database, whatever its audience);
+    internal calls and sysadmins get CKAN's answer untouched."""
+    def action(original: Action, context: Context, data_dict: dict[str, Any]) -> Any:
+        outermost = not context.get(_RECOUNT_PENDING)
+        context[_RECOUNT_PENDING] = True  # type: ignore[literal-required]
+        try:
+            result = original(context, data_dict)
+        finally:
+            if outermost:
+                context.pop(_RECOUNT_PENDING, None)  # type: ignore[misc]
+        who = filtered_viewer(context)
+        if outermost and who is not None:
+            recount(who, result)
+        return result
+
+    action.__name__ = name
+    action.__doc__ = f"CKAN's {name}, counting only the entries the caller may see."
+    return tk.side_effect_free(tk.chained_action(action))
 
 
 organization_show = _recounting("organization_show")
