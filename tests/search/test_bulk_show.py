@@ -21,7 +21,7 @@ from ckanext.datong.model import Popularity
 from ckanext.datong.plugin import DatongPlugin
 from ckanext.datong.search import bulk_show, rebuild
 from ckanext.datong.search.connection import collecting_documents
-from tests import factories
+from tests import factories, worlds
 
 from tests.search.conftest import names, search
 
@@ -51,7 +51,7 @@ def catalog(reset_db) -> Iterator[SimpleNamespace]:
     """The demo catalog (every 1272 field, 信息项, related codes, uploaded and DataStore
     files, private and conditionally open entries) plus what it lacks: groups (one with an
     uploaded image and a member), a harvested entry and its source, a deleted resource, a
-    draft, relationships and popularity counts."""
+    draft, a county's city-wide entry, relationships and popularity counts."""
     plugins.load_all()
     reset_db()
     demo.load(lambda line: None)
@@ -75,6 +75,8 @@ def catalog(reset_db) -> Iterator[SimpleNamespace]:
                                   tags=[{"name": "交通"}, {"name": "采集"}])
     source = _harvest(harvested, org["id"])
     draft = factories.Dataset(owner_org=org["id"], title="草稿条目", state="draft")
+    county = worlds.county("阳高县人民政府办公室", "140221", dept_code="902")
+    county_wide = factories.Dataset(owner_org=county["id"], title="县里编制的全市条目")  # 空间范围 全市
     helpers.call_action("package_relationship_create", context=dict(context),
                         subject=grouped["id"], object=harvested["id"], type="depends_on")
     model.Session.add(Popularity(package_id=grouped["id"], views_total=40, views_recent=7,
@@ -83,7 +85,8 @@ def catalog(reset_db) -> Iterator[SimpleNamespace]:
     ids = [row[0] for row in model.Session.query(model.Package.id)
            .filter(model.Package.state != model.State.DELETED).order_by(model.Package.id)]
     model.Session.remove()
-    yield SimpleNamespace(ids=ids, grouped=grouped, harvested=harvested, source=source, draft=draft)
+    yield SimpleNamespace(ids=ids, grouped=grouped, harvested=harvested, source=source, draft=draft,
+                          county_wide=county_wide)
     plugins.unload_all()
 
 
@@ -152,6 +155,10 @@ def test_rebuild_writes_the_documents_package_show_gave(catalog):
     stored = dict(model.Session.execute(sa.text("SELECT id, doc FROM datong_search_doc")).all())
     model.Session.remove()
     assert stored == {package_id: json.loads(json.dumps(doc)) for package_id, doc in expected.items()}
+    # the facts the rebuild reads once per batch are in the comparison: the 区县 an entry has
+    # from its county organization only, and the popularity counts
+    assert stored[catalog.county_wide["id"]]["datong_county"] == "140221"
+    assert stored[catalog.grouped["id"]]["views_total"] == 40
 
 
 def _break_in_a_hook(monkeypatch, broken: dict[str, Any]) -> None:
