@@ -79,11 +79,12 @@ _REGIONS: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar
 """Organizations' region codes read ahead for a batch of entries (`regions_prefetched`)."""
 
 
-def _regions(organization_ids: list[str]) -> dict[str, str]:
-    """The region code (区划代码) of each organization that has one; all when no ids given."""
+def _regions(organization_ids: list[str] | None) -> dict[str, str]:
+    """The region code (区划代码) of each of these organizations (None: of every one) that
+    has one."""
     extra = model.group_extra_table
     query = sa.select(extra.c.group_id, extra.c.value).where(extra.c.key == "region_code")
-    if organization_ids:
+    if organization_ids is not None:
         query = query.where(extra.c.group_id.in_(organization_ids))
     return dict(model.Session.execute(query).all())
 
@@ -92,7 +93,7 @@ def _regions(organization_ids: list[str]) -> dict[str, str]:
 def regions_prefetched() -> Iterator[None]:
     """Read every organization's region code once for all the index hooks a batch of entries
     runs (the index rebuild), instead of one organization lookup per entry."""
-    token = _REGIONS.set(_regions([]))
+    token = _REGIONS.set(_regions(None))
     try:
         yield
     finally:
