@@ -161,13 +161,27 @@ def _redact_activity(who: access.Viewer, activity: Any) -> None:
         access.redact_entry(who, data["package"])
 
 
-def _checked_after(name: str, doc: str, post: Callable[[access.Viewer, Any], None]) -> Action:
+_POST_PENDING = "datong_post_pending"
+"""Context key set while a `_checked_after(…, covers_nested=True)` action runs."""
+
+
+def _checked_after(name: str, doc: str, post: Callable[[access.Viewer, Any], None],
+                   covers_nested: bool = False) -> Action:
     """A chained action that lets the original answer, then has `post` change the answer
-    for the caller (internal calls and sysadmins get it untouched)."""
+    for the caller (internal calls and sysadmins get it untouched). With `covers_nested`,
+    `post` reads the whole answer, so the actions the original calls with the same context
+    (organization_list shows each organization) leave their `post` to it."""
     def action(original: Action, context: Context, data_dict: dict[str, Any]) -> Any:
-        result = original(context, data_dict)
+        outermost = not (covers_nested and context.get(_POST_PENDING))
+        if covers_nested:
+            context[_POST_PENDING] = True  # type: ignore[literal-required]
+        try:
+            result = original(context, data_dict)
+        finally:
+            if covers_nested and outermost:
+                context.pop(_POST_PENDING, None)  # type: ignore[misc]
         who = filtered_viewer(context)
-        if who is not None:
+        if outermost and who is not None:
             post(who, result)
         return result
 
@@ -300,31 +314,11 @@ def _collect(value: Any, found: dict[str, list[dict[str, Any]]]) -> None:
             _collect(item, found)
 
 
-_RECOUNT_PENDING = "datong_recount_pending"
-"""Context key set while a recounting action runs: the actions it calls with the same context
-(organization_list shows each organization) leave their counts to it."""
-
-
 def _recounting(name: str) -> Action:
     """A chained action whose entry counts are those of the entries the caller may see
-    (CKAN counts every public entry, from the index or the database, whatever its audience);
-    internal calls and sysadmins get CKAN's answer untouched."""
-    def action(original: Action, context: Context, data_dict: dict[str, Any]) -> Any:
-        outermost = not context.get(_RECOUNT_PENDING)
-        context[_RECOUNT_PENDING] = True  # type: ignore[literal-required]
-        try:
-            result = original(context, data_dict)
-        finally:
-            if outermost:
-                context.pop(_RECOUNT_PENDING, None)  # type: ignore[misc]
-        who = filtered_viewer(context)
-        if outermost and who is not None:
-            recount(who, result)
-        return result
-
-    action.__name__ = name
-    action.__doc__ = f"CKAN's {name}, counting only the entries the caller may see."
-    return tk.side_effect_free(tk.chained_action(action))
+    (CKAN counts every public entry, from the index or the database, whatever its audience)."""
+    return _checked_after(name, f"CKAN's {name}, counting only the entries the caller may see.",
+                          recount, covers_nested=True)
 
 
 organization_show = _recounting("organization_show")
